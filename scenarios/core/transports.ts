@@ -1,0 +1,31 @@
+/** The four transports feedbench compares, in the order the report lists them. */
+export const TRANSPORT_NAMES = ['ws', 'sse', 'long-poll', 'poll'] as const
+
+/** One of the four transport names. */
+export type TransportName = typeof TRANSPORT_NAMES[number]
+
+/** True when `name` is a transport feedbench knows. */
+export function isTransportName (name: string): name is TransportName {
+  return (TRANSPORT_NAMES as readonly string[]).includes(name)
+}
+
+/**
+ * HTTP paths of the wire protocol, shared by servers and clients.
+ * ws:        GET  /ws?client=ID&stream=S[&after=SEQ]         upgrade; downstream text frames, upstream text frames
+ * sse:       GET  /sse?client=ID&stream=S  (Last-Event-ID)   text/event-stream, `id:` = seq
+ * long-poll: GET  /long-poll?client=ID&stream=S&cursor=SEQ    held until data or hold timeout
+ * poll:      GET  /poll?client=ID&stream=S&cursor=SEQ         answered at once
+ * upstream for sse / long-poll / poll: POST /upstream with an UpstreamMessage JSON body
+ * control (runner and load generator only): /_feedbench/run, /_feedbench/stop, /_feedbench/info, /_feedbench/stats
+ */
+export const PATHS = {
+  ws: '/ws',
+  sse: '/sse',
+  longPoll: '/long-poll',
+  poll: '/poll',
+  upstream: '/upstream',
+  controlRun: '/_feedbench/run',
+  controlStop: '/_feedbench/stop',
+  controlInfo: '/_feedbench/info',
+  controlStats: '/_feedbench/stats',
+} as const
