@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs'
+import { mergeOptions, resolveScenario, type ScenarioConfig, type ScenarioOptions } from './core/config.ts'
+import { errors } from './core/errors.ts'
+import { chat } from './chat.ts'
+import { ticker } from './ticker.ts'
+
+/** The built-in scenarios by name. */
+export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioOptions>> = { ticker, chat }
+
+/** Names of the scenarios `npm run bench` runs by default. */
+export const DEFAULT_SCENARIOS = ['ticker', 'chat'] as const
+
+/**
+ * Resolves a scenario by built-in name or JSON file path, layering defaults < scenario < overrides,
+ * and validates it once. Throws a coded error naming the scenario, key or value on bad input.
+ */
+export function loadScenario (nameOrPath: string, overrides: Record<string, unknown> = {}): ScenarioConfig {
+  const builtin = BUILTIN_SCENARIOS[nameOrPath]
+  if (builtin !== undefined) return resolveScenario(mergeOptions(builtin as Record<string, unknown>, overrides), nameOrPath)
+  if (!nameOrPath.endsWith('.json')) {
+    throw new errors.BENCH_ERR_UNKNOWN_SCENARIO(JSON.stringify(nameOrPath), Object.keys(BUILTIN_SCENARIOS).join(', '))
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(nameOrPath, 'utf8'))
+  } catch (cause) {
+    throw new errors.BENCH_ERR_SCENARIO_FILE(nameOrPath, (cause as Error).message, { cause })
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new errors.BENCH_ERR_SCENARIO_FILE(nameOrPath, 'expected a JSON object')
+  }
+  return resolveScenario(mergeOptions(parsed as Record<string, unknown>, overrides), nameOrPath)
+}
