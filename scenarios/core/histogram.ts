@@ -82,7 +82,8 @@ export function summarizeHistogram (h: Histogram): HistogramSummary {
     p90Us: h.getValueAtPercentile(90),
     p99Us: h.getValueAtPercentile(99),
     p999Us: h.getValueAtPercentile(99.9),
-    maxUs: h.maxValue,
+    // the highest equivalent value of the max bucket, so a live and a decoded histogram agree (3 significant digits)
+    maxUs: h.getValueAtPercentile(100),
   }
 }
 
@@ -96,6 +97,6 @@ export function percentileCurve (h: Histogram): Array<{ percentile: number, valu
     if (p > 99.999) break
     points.push({ percentile: p, valueUs: h.getValueAtPercentile(p) })
   }
-  points.push({ percentile: 100, valueUs: h.maxValue })
+  points.push({ percentile: 100, valueUs: h.getValueAtPercentile(100) })
   return points
 }

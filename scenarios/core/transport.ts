@@ -93,6 +93,8 @@ export interface ClientConnectOptions {
   readonly stream: string
   /** Resume point: deliver messages after this seq (undefined: from now on). */
   readonly afterSeq: number | undefined
+  /** Epoch of the last envelope seen, sent with any resume point (ws `epoch=`, SSE and polls `epoch=`); undefined when none was seen. */
+  readonly afterEpoch?: string | undefined
   readonly config: ScenarioConfig
   readonly sink: ClientSink
   readonly bytes: ByteCounter

@@ -1,0 +1,89 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { errors } from './core/errors.ts'
+
+const TSX_LOADER = import.meta.resolve('tsx')
+const STDERR_TAIL_BYTES = 4096
+
+/** A forked TypeScript process with an IPC channel and the tail of its stderr kept for error messages. */
+export interface Child<Out> {
+  readonly process: ChildProcess
+  readonly label: string
+  /** Waits for the next IPC message matching `accept`, failing on error messages, exit or timeout. */
+  next<T extends Out>(accept: (m: Out) => m is T, timeoutMs: number, what: string): Promise<T>
+  /** Sends one IPC message (ignored once the child has exited). */
+  send (message: unknown): void
+  /** Resolves with the exit code; after `graceMs` it sends SIGKILL to this child's pid. */
+  stop (signal: NodeJS.Signals | null, graceMs: number): Promise<number | null>
+  stderrTail (): string
+}
+
+/** Forks `entry` (a .ts file relative to the repo root) with tsx, IPC and piped stderr. */
+export function forkChild<Out extends { type: string }> (entry: string, args: readonly string[], label: string): Child<Out> {
+  const path = fileURLToPath(new URL(`../${entry}`, import.meta.url))
+  const proc = fork(path, args, {
+    execArgv: ['--import', TSX_LOADER],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  })
+  let tail = ''
+  proc.stderr?.setEncoding('utf8')
+  proc.stderr?.on('data', (chunk: string) => { tail = (tail + chunk).slice(-STDERR_TAIL_BYTES) })
+  const queue: Out[] = []
+  let wake: (() => void) | undefined
+  proc.on('message', (m) => { queue.push(m as Out); wake?.() })
+  let exitCode: number | null | undefined
+  const exited = new Promise<number | null>((resolve) => {
+    proc.on('exit', (code, signal) => {
+      exitCode = code ?? (signal === null ? null : 128)
+      wake?.()
+      resolve(exitCode)
+    })
+  })
+
+  async function next<T extends Out> (accept: (m: Out) => m is T, timeoutMs: number, what: string): Promise<T> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const index = queue.findIndex((m) => accept(m) || m.type === 'error')
+      if (index >= 0) {
+        const [m] = queue.splice(index, 1) as [Out]
+        if (accept(m)) return m
+        const e = m as unknown as { code: string, message: string }
+        throw new errors.BENCH_ERR_CHILD_FAILED(label, `${e.code}: ${e.message}`)
+      }
+      if (exitCode !== undefined) {
+        throw new errors.BENCH_ERR_CHILD_FAILED(label, `exited with code ${String(exitCode)} while waiting for ${what}${describeTail(tail)}`)
+      }
+      const left = deadline - Date.now()
+      if (left <= 0) throw new errors.BENCH_ERR_TIMEOUT(`${label} (${what})`, timeoutMs)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left)
+        wake = done
+        function done (): void { clearTimeout(timer); wake = undefined; resolve() }
+      })
+    }
+  }
+
+  return {
+    process: proc,
+    label,
+    next,
+    send (message) {
+      if (exitCode === undefined && proc.connected) proc.send(message as never)
+    },
+    async stop (signal, graceMs) {
+      if (exitCode !== undefined) return exitCode
+      if (signal !== null && proc.pid !== undefined) proc.kill(signal)
+      const timer = setTimeout(() => { if (exitCode === undefined) proc.kill('SIGKILL') }, graceMs)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
+    stderrTail: () => tail,
+  }
+}
+
+function describeTail (tail: string): string {
+  const trimmed = tail.trim()
+  return trimmed === '' ? '' : `; its last output:\n${trimmed.split('\n').slice(-8).join('\n')}`
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { parseBenchArgs, parseDurationMs } from './cli-options.ts'
+import { loadScenario } from './catalog.ts'
+import { planRounds } from './runner.ts'
+
+function errorOf (fn: () => unknown): { code: string, message: string } {
+  try {
+    fn()
+  } catch (err) {
+    return err as { code: string, message: string }
+  }
+  throw new Error('expected an error')
+}
+
+describe('bench command line', () => {
+  it('defaults to both starting scenarios, all four transports, 3 rounds and one load generator', () => {
+    const o = parseBenchArgs([])
+    expect(o.scenarios).toEqual(['ticker', 'chat'])
+    expect(o.transports).toEqual(['ws', 'sse', 'long-poll', 'poll'])
+    expect(o.rounds).toBe(3)
+    expect(o.workers).toBe(1)
+  })
+
+  it('--quick shortens windows and runs one round', () => {
+    const o = parseBenchArgs(['--quick'])
+    expect(o.rounds).toBe(1)
+    expect(o.overrides).toMatchObject({ durationMs: 2000, warmupMs: 500 })
+  })
+
+  it('layers flags over the scenario', () => {
+    const o = parseBenchArgs(['--duration', '3s', '--clients', '7', '--rate', '50'])
+    const s = loadScenario('ticker', o.overrides)
+    expect([s.durationMs, s.clients, s.ratePerSec, s.payloadBytes]).toEqual([3000, 7, 50, 128])
+  })
+
+  it('rejects an unknown transport naming it and the allowed ones', () => {
+    const e = errorOf(() => parseBenchArgs(['--transport', 'ws,grpc']))
+    expect(e.code).toBe('BENCH_ERR_UNKNOWN_TRANSPORT')
+    expect(e.message).toBe('Unknown transport "grpc" (available: ws, sse, long-poll, poll)')
+  })
+
+  it('rejects an unknown option', () => {
+    expect(errorOf(() => parseBenchArgs(['--rounds-per', '3'])).code).toBe('BENCH_ERR_OPTION_INVALID')
+  })
+
+  it.each([['--rounds', '0'], ['--rounds', 'x'], ['--workers', '0.5']])('rejects %s %s', (flag, value) => {
+    const e = errorOf(() => parseBenchArgs([`${flag}=${value}`]))
+    expect(e.message).toContain(`Invalid ${flag}: "${value}"`)
+  })
+
+  it('rejects a rate of 0 before any load, through the scenario schema', () => {
+    const o = parseBenchArgs(['--rate', '0'])
+    expect(errorOf(() => loadScenario('ticker', o.overrides)).message).toContain('ratePerSec = 0 is not allowed')
+  })
+
+  it('rejects a non-http target', () => {
+    expect(errorOf(() => parseBenchArgs(['--target', 'ftp://127.0.0.1'])).message).toContain('--target')
+  })
+
+  it('parses durations with units', () => {
+    expect([parseDurationMs('x', '1500ms'), parseDurationMs('x', '2s'), parseDurationMs('x', '1m'), parseDurationMs('x', '250')])
+      .toEqual([1500, 2000, 60_000, 250])
+    expect(() => parseDurationMs('--duration', 'soon')).toThrow(/--duration.*500ms, 5s or 2m/)
+  })
+
+  it('names the available scenarios for an unknown one', () => {
+    const e = errorOf(() => loadScenario('tickr'))
+    expect(e.code).toBe('BENCH_ERR_UNKNOWN_SCENARIO')
+    expect(e.message).toContain('available: ticker, chat')
+  })
+})
+
+describe('round planning', () => {
+  it('interleaves rounds: every transport once per round per scenario, in a random order', () => {
+    const scenarios = [loadScenario('ticker'), loadScenario('chat')]
+    let x = 0.1
+    const plans = planRounds({ scenarios, transports: ['ws', 'sse', 'long-poll', 'poll'], rounds: 3, workers: 1, target: null },
+      () => { x = (x * 9301 + 0.49297) % 1; return x })
+    expect(plans).toHaveLength(24)
+    expect(plans.map((p) => p.order)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1))
+    for (let i = 0; i < 24; i += 4) {
+      expect(new Set(plans.slice(i, i + 4).map((p) => p.transport)).size).toBe(4)
+      expect(new Set(plans.slice(i, i + 4).map((p) => `${p.scenario.name}/${p.round}`)).size).toBe(1)
+    }
+    const orders = new Set([0, 4, 8, 12, 16, 20].map((i) => plans.slice(i, i + 4).map((p) => p.transport).join()))
+    expect(orders.size).toBeGreaterThan(1)
+  })
+})

@@ -1,0 +1,46 @@
+import type { RunStarted, RunStopped, ServerInfo, ServerStats } from './core/control.ts'
+import { errors } from './core/errors.ts'
+import { PATHS } from './core/transports.ts'
+
+const CONTROL_TIMEOUT_MS = 10_000
+
+/** Talks to a server's control routes (the same for servers the runner started and for --target). */
+export class ControlClient {
+  constructor (readonly baseUrl: string) {}
+
+  /** GET info: what the server serves; throws BENCH_ERR_TARGET_UNREACHABLE when nothing answers. */
+  async info (): Promise<ServerInfo> {
+    try {
+      return await this.call<ServerInfo>('GET', PATHS.controlInfo)
+    } catch (cause) {
+      throw new errors.BENCH_ERR_TARGET_UNREACHABLE(this.baseUrl, (cause as Error).message, { cause })
+    }
+  }
+
+  /** Starts publishing / accepting upstream for durationMs. */
+  run (durationMs: number): Promise<RunStarted> {
+    return this.call<RunStarted>('POST', PATHS.controlRun, { durationMs })
+  }
+
+  /** Stops the run; returns what each stream published. */
+  stop (): Promise<RunStopped> {
+    return this.call<RunStopped>('POST', PATHS.controlStop, {})
+  }
+
+  /** Server process figures since the run started. */
+  stats (): Promise<ServerStats> {
+    return this.call<ServerStats>('GET', PATHS.controlStats)
+  }
+
+  private async call<T> (method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method, signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) }
+    if (body !== undefined) {
+      init.body = JSON.stringify(body)
+      init.headers = { 'content-type': 'application/json' }
+    }
+    const res = await fetch(this.baseUrl + path, init)
+    const text = await res.text()
+    if (!res.ok) throw new errors.BENCH_ERR_CHILD_FAILED(`server ${this.baseUrl}`, `${method} ${path} answered ${res.status}: ${text.slice(0, 200)}`)
+    return JSON.parse(text) as T
+  }
+}

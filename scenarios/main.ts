@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { isBenchError } from './core/errors.ts'
+import { BENCH_USAGE, parseBenchArgs } from './cli-options.ts'
+import { loadScenario } from './catalog.ts'
+import { checkMachineLimits, checkTarget } from './preflight.ts'
+import { planRounds, runPlans } from './runner.ts'
+import { SCHEMA_VERSION, type RunResult } from '../results/schema.ts'
+import { collectEnvironment } from '../results/environment.ts'
+import { writeResult } from '../results/store.ts'
+import { renderReport } from '../report/render.ts'
+import { renderTerminalSummary } from '../report/terminal.ts'
+
+/** Exit code of a run that finished but has INVALID rounds (saturated generator, unexplained loss, …). */
+const EXIT_UNTRUSTWORTHY = 3
+
+async function main (): Promise<number> {
+  const options = parseBenchArgs(process.argv.slice(2))
+  if (options.help) {
+    process.stdout.write(BENCH_USAGE + '\n')
+    return 0
+  }
+  const scenarios = options.scenarios.map((name) => loadScenario(name, options.overrides))
+  checkMachineLimits(scenarios)
+  if (options.target !== null) await checkTarget(options.target, scenarios, options.transports)
+
+  const startedAt = new Date()
+  const plans = planRounds({ ...options, scenarios })
+  const showProgress = process.stderr.isTTY === true
+  const t0 = performance.now()
+  const rounds = await runPlans(plans, {
+    roundStarted (plan, total) {
+      if (showProgress) process.stderr.write(`[${plan.order}/${total}] ${plan.scenario.name} · ${plan.transport} · round ${plan.round} … `)
+    },
+    roundFinished (r) {
+      if (!showProgress) return
+      const elapsed = ((performance.now() - t0) / 1000).toFixed(0)
+      const status = r.status === 'valid' ? 'ok' : `INVALID: ${r.invalidReasons.join('; ')}`
+      process.stderr.write(`p50 ${r.latency.p50Us} µs, p99 ${r.latency.p99Us} µs, ${r.deliveredPerSec.toFixed(0)} msg/s, lost ${r.counters.lost} — ${status} (${elapsed} s)\n`)
+    },
+  })
+  const result: RunResult = {
+    schemaVersion: SCHEMA_VERSION,
+    runId: `${startedAt.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
+    environment: collectEnvironment(startedAt, new Date()),
+    options: { rounds: options.rounds, workers: options.workers, quick: options.quick, target: options.target, transports: [...options.transports] },
+    scenarios,
+    rounds,
+    valid: rounds.every((r) => r.status === 'valid'),
+  }
+  const written = writeResult(options.outDir, result)
+  const reportStart = performance.now()
+  mkdirSync(dirname(options.reportPath), { recursive: true })
+  writeFileSync(options.reportPath, renderReport(result))
+  const reportMs = performance.now() - reportStart
+
+  const summary = renderTerminalSummary(result)
+  if (options.json) {
+    process.stdout.write(JSON.stringify(result) + '\n')
+    process.stderr.write(summary + '\n')
+  } else {
+    process.stdout.write(summary + '\n')
+  }
+  process.stderr.write(`result: ${written.join(', ')}\nreport: ${options.reportPath} (${reportMs.toFixed(0)} ms)\n`)
+  if (!result.valid) {
+    process.stderr.write('INVALID rounds in this run: their numbers cannot be trusted (see the reasons above and in the report).\n')
+    return EXIT_UNTRUSTWORTHY
+  }
+  return 0
+}
+
+main().then((code) => { process.exitCode = code }, (err: unknown) => {
+  if (isBenchError(err)) {
+    process.stderr.write(`error: ${err.code}: ${err.message}\n`)
+    process.exitCode = (err as { statusCode?: number }).statusCode === 400 ? 2 : 1
+  } else {
+    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`)
+    process.exitCode = 1
+  }
+})

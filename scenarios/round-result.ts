@@ -1,0 +1,103 @@
+import type { ScenarioConfig } from './core/config.ts'
+import type { DeliveryCounters, LoadgenReport, MissingSeqs, WireBytes } from './core/control.ts'
+import { encodeHistogram, mergeHistograms, summarizeHistogram } from './core/histogram.ts'
+import type { RoundResult } from '../results/schema.ts'
+import type { RoundRaw } from './round.ts'
+
+const MISSING_LISTED = 20
+
+/** Deliveries per second the scenario asks for, over all clients. */
+export function targetDeliveriesPerSec (scenario: ScenarioConfig): number {
+  switch (scenario.pattern) {
+    case 'broadcast': return scenario.ratePerSec * scenario.clients
+    case 'per-client': return scenario.ratePerSec * scenario.clients
+    case 'request-response': return scenario.ratePerSec * scenario.clients
+    case 'chat': return scenario.ratePerSec * scenario.clients * scenario.clients
+  }
+}
+
+/** Turns what the processes of a round reported into one schema-valid RoundResult, with its verdict. */
+export function buildRoundResult (raw: RoundRaw): RoundResult {
+  const { plan, reports, server, stopped } = raw
+  const { scenario } = plan
+  const counters = sumCounters(reports.map((r) => r.counters))
+  const bytes = sumBytes(reports.map((r) => r.bytes))
+  const merged = (key: keyof LoadgenReport['histograms']): string => encodeHistogram(mergeHistograms(reports.map((r) => r.histograms[key])))
+  const histograms = { latency: merged('latency'), latencyFromSend: merged('latencyFromSend'), connect: merged('connect'), firstMessage: merged('firstMessage') }
+  const latency = summarizeHistogram(mergeHistograms([histograms.latency]))
+  const deliveredInWindow = sum(reports.map((r) => r.deliveredInWindow))
+  const outOfRange = sum(reports.map((r) => r.outOfRange))
+  const payloadBytesReceived = sum(reports.map((r) => r.payloadBytesReceived))
+  const missing: MissingSeqs[] = reports.flatMap((r) => r.missing).slice(0, MISSING_LISTED)
+  const received = Math.max(1, counters.received)
+  const steadyBytes = bytes.steadyRead + bytes.steadyWritten
+  const upstreamPayload = counters.upstreamSent * scenario.upstreamPayloadBytes
+  const serverCpuUs = server.process.cpuUserUs + server.process.cpuSystemUs
+
+  const invalidReasons: string[] = reports.flatMap((r) => r.saturation.map((s) => `load generator ${r.worker} saturated: ${s}`))
+  const unexplained = counters.lost - counters.gapNotified
+  if (unexplained > 0) {
+    const first = missing.slice(0, 3).map((m) => `${m.client} missed ${m.count} (seq ${m.seqs.slice(0, 5).join(', ')}${m.count > 5 ? ', …' : ''})`)
+    invalidReasons.push(`${unexplained} of ${counters.expected} expected messages never arrived: ${first.join('; ')}`)
+  }
+  if (counters.gapNotified > 0) invalidReasons.push(`${counters.gapNotified} messages were gone from the server's replay ring on resume (explicit gap)`)
+  if (outOfRange > 0) invalidReasons.push(`${outOfRange} latency values were outside the histogram's range (0 .. 60 s)`)
+  if (counters.resets > 0) invalidReasons.push(`${counters.resets} connections saw the server restart (epoch changed)`)
+  if (counters.upstreamFailed > 0) invalidReasons.push(`${counters.upstreamFailed} upstream messages could not be sent`)
+  if (latency.count === 0) invalidReasons.push('no message was delivered in the measured window')
+  const clientsReported = sum(reports.map((r) => r.clients))
+  if (clientsReported !== scenario.clients) invalidReasons.push(`${clientsReported} of ${scenario.clients} clients reported`)
+
+  return {
+    scenario: scenario.name,
+    transport: plan.transport,
+    round: plan.round,
+    order: plan.order,
+    status: invalidReasons.length === 0 ? 'valid' : 'invalid',
+    invalidReasons,
+    measuredMs: scenario.durationMs,
+    clients: scenario.clients,
+    counters,
+    missing: missing.map((m) => ({ ...m, seqs: [...m.seqs] })),
+    histograms,
+    latency,
+    outOfRange,
+    deliveredInWindow,
+    deliveredPerSec: deliveredInWindow / (scenario.durationMs / 1000),
+    targetPerSec: targetDeliveriesPerSec(scenario),
+    bytes,
+    payloadBytesReceived,
+    bytesPerMessage: steadyBytes / received,
+    overheadBytesPerMessage: (steadyBytes - payloadBytesReceived - upstreamPayload) / received,
+    server: {
+      process: server.process,
+      openConnections: server.openConnections,
+      slowConsumerCuts: server.slowConsumerCuts,
+      published: stopped.published,
+      upstreamReceived: stopped.upstreamReceived,
+      cpuUsPerMessage: serverCpuUs / received,
+    },
+    loadgens: reports.map((r) => r.process),
+  }
+}
+
+function sum (values: readonly number[]): number {
+  let total = 0
+  for (const v of values) total += v
+  return total
+}
+
+function sumCounters (list: readonly DeliveryCounters[]): DeliveryCounters {
+  const keys: Array<keyof DeliveryCounters> = ['received', 'expected', 'lost', 'duplicates', 'outOfOrder', 'reconnects', 'resets',
+    'errors', 'gapNotified', 'upstreamSent', 'upstreamFailed']
+  return Object.fromEntries(keys.map((k) => [k, sum(list.map((c) => c[k]))])) as unknown as DeliveryCounters
+}
+
+function sumBytes (list: readonly WireBytes[]): WireBytes {
+  return {
+    setupRead: sum(list.map((b) => b.setupRead)),
+    setupWritten: sum(list.map((b) => b.setupWritten)),
+    steadyRead: sum(list.map((b) => b.steadyRead)),
+    steadyWritten: sum(list.map((b) => b.steadyWritten)),
+  }
+}

@@ -1,0 +1,89 @@
+import type { ScenarioConfig } from './core/config.ts'
+import type { LoadgenJob, LoadgenReport, LoadgenToRunner, RunStopped, ServerStats, ServerToRunner } from './core/control.ts'
+import { nowUs, sleep } from './core/clock.ts'
+import type { TransportName } from './core/transports.ts'
+import { forkChild, type Child } from './children.ts'
+import { ControlClient } from './control-client.ts'
+
+/** One (scenario, transport, round) to execute. */
+export interface RoundPlan {
+  readonly scenario: ScenarioConfig
+  readonly transport: TransportName
+  readonly round: number
+  readonly order: number
+  readonly workers: number
+  /** Base URL of a server started elsewhere (npm run serve), or null to start one. */
+  readonly target: string | null
+}
+
+/** Everything the processes of one round reported, before it is turned into a RoundResult. */
+export interface RoundRaw {
+  readonly plan: RoundPlan
+  readonly reports: readonly LoadgenReport[]
+  readonly stopped: RunStopped
+  readonly server: ServerStats
+}
+
+const SERVER_START_TIMEOUT_MS = 30_000
+const STOP_GRACE_MS = 5_000
+
+/** Runs one round: server (unless --target), load generators, warm-up + measure, reconcile, clean stop. */
+export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
+  const { scenario, transport } = plan
+  let server: Child<ServerToRunner> | undefined
+  const loadgens: Array<Child<LoadgenToRunner>> = []
+  try {
+    let baseUrl = plan.target
+    if (baseUrl === null) {
+      server = forkChild<ServerToRunner>('servers/main.ts', [
+        '--scenario-json', JSON.stringify(scenario), '--transport', transport, '--port', '0', '--host', '127.0.0.1', '--idle',
+      ], `server (${scenario.name}, ${transport})`)
+      const listening = await server.next((m): m is Extract<ServerToRunner, { type: 'listening' }> => m.type === 'listening',
+        SERVER_START_TIMEOUT_MS, 'the server to listen')
+      baseUrl = listening.url
+    }
+    const control = new ControlClient(baseUrl)
+
+    for (const job of splitClients(plan, baseUrl)) {
+      const child = forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${job.worker} (${scenario.name}, ${transport})`)
+      loadgens.push(child)
+      child.send({ type: 'job', job })
+    }
+    const connectTimeoutMs = 30_000 + Math.ceil(scenario.clients / scenario.connectConcurrency) * scenario.clientTimeoutMs
+    await Promise.all(loadgens.map((l) => l.next((m): m is Extract<LoadgenToRunner, { type: 'connected' }> => m.type === 'connected',
+      connectTimeoutMs, 'its clients to connect')))
+
+    const runMs = scenario.warmupMs + scenario.durationMs
+    const started = await control.run(runMs)
+    for (const l of loadgens) l.send({ type: 'start', started, durationMs: runMs })
+    // the last upstream message is scheduled just before t0 + runMs; give it time to reach the hub
+    const untilEndMs = (started.t0Us - nowUs()) / 1000 + runMs + 200
+    await sleep(Math.max(0, untilEndMs))
+    const stopped = await control.stop()
+    for (const l of loadgens) l.send({ type: 'finish', stopped })
+    const reports = await Promise.all(loadgens.map(async (l) => {
+      const m = await l.next((x): x is Extract<LoadgenToRunner, { type: 'report' }> => x.type === 'report',
+        scenario.drainMs + 30_000, 'its report')
+      return m.report
+    }))
+    const serverStats = await control.stats()
+    return { plan, reports, stopped, server: serverStats }
+  } finally {
+    for (const l of loadgens) l.send({ type: 'close' })
+    await Promise.all(loadgens.map((l) => l.stop(null, STOP_GRACE_MS)))
+    await server?.stop('SIGTERM', STOP_GRACE_MS)
+  }
+}
+
+/** Spreads the scenario's clients over the load-generator processes as evenly as possible. */
+export function splitClients (plan: RoundPlan, baseUrl: string): LoadgenJob[] {
+  const workers = Math.min(plan.workers, plan.scenario.clients)
+  const jobs: LoadgenJob[] = []
+  let first = 0
+  for (let w = 0; w < workers; w++) {
+    const count = Math.floor(plan.scenario.clients / workers) + (w < plan.scenario.clients % workers ? 1 : 0)
+    jobs.push({ scenario: plan.scenario, transport: plan.transport, baseUrl, firstClient: first, clientCount: count, worker: w })
+    first += count
+  }
+  return jobs
+}
