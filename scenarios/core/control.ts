@@ -57,6 +57,10 @@ export interface ServerStats {
   readonly process: ProcessStats
   readonly openConnections: number
   readonly slowConsumerCuts: number
+  /** Connections closed for breaking the wire protocol (invalid upstream frames), since the process started. */
+  readonly protocolErrors?: number
+  /** Upstream messages received while no run was active (counted, not published), since the process started. */
+  readonly upstreamOutsideRun?: number
 }
 
 // ---------------------------------------------------------------- IPC (runner ↔ load-generator process)

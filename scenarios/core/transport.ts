@@ -52,6 +52,8 @@ export interface ServerContext {
   isClosing (): boolean
   /** Counts a connection cut off because its send buffer passed config.sendBufferCapBytes. */
   countSlowConsumerCut (): void
+  /** Counts a connection closed for breaking the wire protocol (bad upstream frame, binary frame). */
+  countProtocolError (): void
 }
 
 /** A server adapter: registers its routes; only frames and unframes. */
