@@ -110,6 +110,13 @@ export const RunResultSchema = Type.Object({
     quick: Type.Boolean(),
     target: Type.Union([Type.String(), Type.Null()]),
     transports: Type.Array(TransportSchema),
+    /** Network profile between clients and server (absent: loopback, no proxy). */
+    network: Type.Optional(Type.Object({
+      name: Type.String(),
+      oneWayDelayMs: Num('added one-way delay, ms'),
+      jitterMs: Num('extra delay 0 .. jitterMs per chunk, ms'),
+      bandwidthMbitPerSec: Num('per direction, Mbit/s; 0 = unlimited'),
+    }, { additionalProperties: false })),
   }, { additionalProperties: false }),
   scenarios: Type.Array(ScenarioSchema),
   rounds: Type.Array(RoundResultSchema),

@@ -2,10 +2,19 @@ import { readFileSync } from 'node:fs'
 import { mergeOptions, resolveScenario, type ScenarioConfig, type ScenarioOptions } from './core/config.ts'
 import { errors } from './core/errors.ts'
 import { chat } from './chat.ts'
+import { largePayload } from './large-payload.ts'
+import { notifications } from './notifications.ts'
+import { rpc } from './rpc.ts'
 import { ticker } from './ticker.ts'
 
 /** The built-in scenarios by name. */
-export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioOptions>> = { ticker, chat }
+export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioOptions>> = {
+  ticker,
+  chat,
+  rpc,
+  notifications,
+  'large-payload': largePayload,
+}
 
 /** Names of the scenarios `npm run bench` runs by default. */
 export const DEFAULT_SCENARIOS = ['ticker', 'chat'] as const

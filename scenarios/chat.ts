@@ -14,6 +14,6 @@ export const chat: ScenarioOptions = {
   ratePerSec: 2,
   payloadBytes: 128,
   upstreamPayloadBytes: 128,
-  durationMs: 10_000,
+  durationMs: 5_000,
   warmupMs: 1_000,
 }

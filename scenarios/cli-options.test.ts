@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseBenchArgs, parseDurationMs } from './cli-options.ts'
 import { loadScenario } from './catalog.ts'
 import { planRounds } from './runner.ts'
+import { NETWORK_PROFILES } from './network-profiles.ts'
 
 function errorOf (fn: () => unknown): { code: string, message: string } {
   try {
@@ -66,7 +67,7 @@ describe('bench command line', () => {
   it('names the available scenarios for an unknown one', () => {
     const e = errorOf(() => loadScenario('tickr'))
     expect(e.code).toBe('BENCH_ERR_UNKNOWN_SCENARIO')
-    expect(e.message).toContain('available: ticker, chat')
+    expect(e.message).toContain('available: ticker, chat, rpc, notifications, large-payload')
   })
 })
 
@@ -74,7 +75,7 @@ describe('round planning', () => {
   it('interleaves rounds: every transport once per round per scenario, in a random order', () => {
     const scenarios = [loadScenario('ticker'), loadScenario('chat')]
     let x = 0.1
-    const plans = planRounds({ scenarios, transports: ['ws', 'sse', 'long-poll', 'poll'], rounds: 3, workers: 1, target: null },
+    const plans = planRounds({ scenarios, transports: ['ws', 'sse', 'long-poll', 'poll'], rounds: 3, workers: 1, target: null, network: NETWORK_PROFILES.loopback },
       () => { x = (x * 9301 + 0.49297) % 1; return x })
     expect(plans).toHaveLength(24)
     expect(plans.map((p) => p.order)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1))

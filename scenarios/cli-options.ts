@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { errors } from './core/errors.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from './core/transports.ts'
 import { DEFAULT_SCENARIOS } from './catalog.ts'
+import { networkProfileOf, NETWORK_PROFILE_NAMES, type NetworkProfile } from './network-profiles.ts'
 
 /** `npm run bench` options after parsing and checking; scenario overrides are applied by loadScenario. */
 export interface BenchOptions {
@@ -11,6 +12,7 @@ export interface BenchOptions {
   readonly workers: number
   readonly quick: boolean
   readonly target: string | null
+  readonly network: NetworkProfile
   readonly json: boolean
   readonly outDir: string
   readonly reportPath: string
@@ -34,6 +36,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --workers N          load-generator processes (default: 1, leaving a core for the server)
   --quick              CI-sized run: 1 round, 2 s windows
   --target URL         run the clients against a server started with npm run serve
+  --network NAME       ${NETWORK_PROFILE_NAMES.join(' | ')}: delay and bandwidth added by a proxy (default: loopback)
   --json               print the result JSON on stdout
   --out DIR            where result files go (default: results)
   --report FILE        where the HTML report goes (default: report/index.html)
@@ -62,6 +65,7 @@ export function parseBenchArgs (argv: readonly string[]): BenchOptions {
         workers: { type: 'string' },
         quick: { type: 'boolean', default: false },
         target: { type: 'string' },
+        network: { type: 'string', default: 'loopback' },
         json: { type: 'boolean', default: false },
         out: { type: 'string', default: 'results' },
         report: { type: 'string', default: 'report/index.html' },
@@ -92,6 +96,7 @@ export function parseBenchArgs (argv: readonly string[]): BenchOptions {
     workers: v.workers === undefined ? 1 : positiveInt('--workers', v.workers, 64),
     quick,
     target: v.target === undefined ? null : parseTarget(v.target),
+    network: networkProfileOf(v.network),
     json: v.json,
     outDir: v.out,
     reportPath: v.report,

@@ -4,6 +4,8 @@ import { nowUs, sleep } from './core/clock.ts'
 import type { TransportName } from './core/transports.ts'
 import { forkChild, type Child } from './children.ts'
 import { ControlClient } from './control-client.ts'
+import type { NetworkProfile } from './network-profiles.ts'
+import { startNetworkProxy, type NetworkProxy } from './network-proxy.ts'
 
 /** One (scenario, transport, round) to execute. */
 export interface RoundPlan {
@@ -14,6 +16,8 @@ export interface RoundPlan {
   readonly workers: number
   /** Base URL of a server started elsewhere (npm run serve), or null to start one. */
   readonly target: string | null
+  /** Delay and bandwidth a proxy adds between the load generators and the server. */
+  readonly network: NetworkProfile
 }
 
 /** Everything the processes of one round reported, before it is turned into a RoundResult. */
@@ -32,6 +36,7 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
   const { scenario, transport } = plan
   let server: Child<ServerToRunner> | undefined
   const loadgens: Array<Child<LoadgenToRunner>> = []
+  let proxy: NetworkProxy | undefined
   try {
     let baseUrl = plan.target
     if (baseUrl === null) {
@@ -43,8 +48,9 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
       baseUrl = listening.url
     }
     const control = new ControlClient(baseUrl)
+    if (plan.network.name !== 'loopback') proxy = await startNetworkProxy(baseUrl, plan.network)
 
-    for (const job of splitClients(plan, baseUrl)) {
+    for (const job of splitClients(plan, proxy?.url ?? baseUrl)) {
       const child = forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${job.worker} (${scenario.name}, ${transport})`)
       loadgens.push(child)
       child.send({ type: 'job', job })
@@ -71,6 +77,7 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
   } finally {
     for (const l of loadgens) l.send({ type: 'close' })
     await Promise.all(loadgens.map((l) => l.stop(null, STOP_GRACE_MS)))
+    await proxy?.close()
     await server?.stop('SIGTERM', STOP_GRACE_MS)
   }
 }

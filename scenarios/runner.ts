@@ -1,5 +1,6 @@
 import type { ScenarioConfig } from './core/config.ts'
 import type { TransportName } from './core/transports.ts'
+import type { NetworkProfile } from './network-profiles.ts'
 import type { RoundResult } from '../results/schema.ts'
 import { runRound, type RoundPlan } from './round.ts'
 import { buildRoundResult } from './round-result.ts'
@@ -11,6 +12,7 @@ export interface RunPlanInput {
   readonly rounds: number
   readonly workers: number
   readonly target: string | null
+  readonly network: NetworkProfile
 }
 
 /** Called before and after each round, for progress output. */
@@ -28,7 +30,7 @@ export function planRounds (input: RunPlanInput, random: () => number = Math.ran
   for (let round = 1; round <= input.rounds; round++) {
     for (const scenario of input.scenarios) {
       for (const transport of shuffle(input.transports, random)) {
-        plans.push({ scenario, transport, round, order: plans.length + 1, workers: input.workers, target: input.target })
+        plans.push({ scenario, transport, round, order: plans.length + 1, workers: input.workers, target: input.target, network: input.network })
       }
     }
   }

@@ -13,6 +13,6 @@ export const ticker: ScenarioOptions = {
   clients: 20,
   ratePerSec: 200,
   payloadBytes: 128,
-  durationMs: 10_000,
+  durationMs: 5_000,
   warmupMs: 1_000,
 }
