@@ -13,8 +13,11 @@ export function isTransportName (name: string): name is TransportName {
  * HTTP paths of the wire protocol, shared by servers and clients.
  * ws:        GET  /ws?client=ID&stream=S[&after=SEQ]         upgrade; downstream text frames, upstream text frames
  * sse:       GET  /sse?client=ID&stream=S  (Last-Event-ID)   text/event-stream, `id:` = seq
- * long-poll: GET  /long-poll?client=ID&stream=S&cursor=SEQ    held until data or hold timeout
+ * long-poll: GET  /long-poll?client=ID&stream=S&cursor=SEQ    held until data or hold timeout (`wait=MS` shortens the hold; 0 answers at once)
  * poll:      GET  /poll?client=ID&stream=S&cursor=SEQ         answered at once
+ * Without a resume point (after / Last-Event-ID / cursor) a client starts from now; a poll without a cursor is
+ * answered at once with the cursor to continue from. With one, `epoch=E` names the epoch it belongs to: a
+ * different epoch (the server restarted) replays the ring from its start.
  * upstream for sse / long-poll / poll: POST /upstream with an UpstreamMessage JSON body
  * control (runner and load generator only): /_feedbench/run, /_feedbench/stop, /_feedbench/info, /_feedbench/stats
  */

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { RunRequest, RunStarted, RunStopped, ServerInfo, ServerStats } from '../scenarios/core/control.ts'
+import type { ProcessMonitor } from '../scenarios/core/process-stats.ts'
+import type { TransportName } from '../scenarios/core/transports.ts'
+import { maxMessageBytes } from '../scenarios/core/config.ts'
+import { PATHS } from '../scenarios/core/transports.ts'
+import type { Hub } from './hub.ts'
+
+/** What the control routes read: the hub, the process monitor and the live connection counters. */
+export interface ControlContext {
+  readonly hub: Hub
+  readonly transports: readonly TransportName[]
+  readonly monitor: ProcessMonitor
+  openConnections (): number
+  slowConsumerCuts (): number
+  protocolErrors (): number
+}
+
+const RunRequestSchema = Type.Object({
+  durationMs: Type.Integer({ minimum: 1, maximum: 24 * 3_600_000 }), // one day at most
+}, { additionalProperties: false })
+
+/** Registers the runner's control routes: run, stop, info and stats (scenarios/core/control.ts). */
+export function registerControl (app: FastifyInstance, ctx: ControlContext): void {
+  app.post<{ Body: RunRequest }>(PATHS.controlRun, { schema: { body: RunRequestSchema } }, async (request): Promise<RunStarted> => {
+    const started = ctx.hub.run(request.body.durationMs)
+    ctx.monitor.reset()
+    return started
+  })
+  app.post(PATHS.controlStop, async (): Promise<RunStopped> => ctx.hub.stop())
+  app.get(PATHS.controlInfo, async (): Promise<ServerInfo> => ({
+    epoch: ctx.hub.epoch,
+    scenario: ctx.hub.config,
+    transports: ctx.transports,
+    maxMessageBytes: maxMessageBytes(ctx.hub.config),
+    pid: process.pid,
+  }))
+  app.get(PATHS.controlStats, async (): Promise<ServerStats> => ({
+    epoch: ctx.hub.epoch,
+    process: ctx.monitor.snapshot(),
+    openConnections: ctx.openConnections(),
+    slowConsumerCuts: ctx.slowConsumerCuts(),
+    protocolErrors: ctx.protocolErrors(),
+    upstreamOutsideRun: ctx.hub.upstreamOutsideRun,
+  }))
+}

@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { HubMessage, HubSubscriber } from '../scenarios/core/transport.ts'
+import type { GapNotice } from '../scenarios/core/envelope.ts'
+import { resolveScenario, type ScenarioOptions } from '../scenarios/core/config.ts'
+import { createHub, scheduleOffsetUs, type Hub } from './hub.ts'
+
+const hubs: Hub[] = []
+
+function hubFor (options: Partial<ScenarioOptions>): Hub {
+  const hub = createHub(resolveScenario({ name: 'test', pattern: 'broadcast', clients: 2, ...options }))
+  hubs.push(hub)
+  return hub
+}
+
+function recorder (): HubSubscriber & { batches: HubMessage[][], gaps: GapNotice[] } {
+  const batches: HubMessage[][] = []
+  const gaps: GapNotice[] = []
+  return { batches, gaps, push: (batch) => { batches.push([...batch]) }, gap: (notice) => { gaps.push(notice) } }
+}
+
+function seqsOf (batches: HubMessage[][]): number[] {
+  return batches.flat().map((m) => m.env.seq)
+}
+
+function upstream (hub: Hub, client: string, seq: number, tSchedUs = 1000 + seq): void {
+  hub.upstream({ client, seq, tSchedUs, payload: `line-${seq}` })
+}
+
+afterEach(() => {
+  for (const hub of hubs.splice(0)) hub.close()
+  vi.useRealTimers()
+})
+
+describe('hub', () => {
+  it('schedules message k of a run at exactly t0 + k / rate, and nothing at or after t0 + duration', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'hrtime', 'performance'] })
+    const hub = hubFor({ ratePerSec: 300 })
+    const sub = recorder()
+    hub.subscribe('feed', undefined, sub)
+    const { t0Us } = hub.run(100)
+    await vi.advanceTimersByTimeAsync(300)
+    const envs = sub.batches.flat().map((m) => m.env)
+    expect(envs).toHaveLength(30) // k = 0..29: 29 / 300 s = 96.7 ms < 100 ms, 30 / 300 s = 100 ms is not
+    envs.forEach((env, k) => {
+      expect(env.tSchedUs).toBe(t0Us + scheduleOffsetUs(k, 300))
+      expect(env.tSendUs).toBeGreaterThanOrEqual(env.tSchedUs)
+    })
+    expect(scheduleOffsetUs(3, 300)).toBe(10_000)
+  })
+
+  it('publishes overdue messages after a stall with their original tSched, in one batch per tick', async () => {
+    const hub = hubFor({ ratePerSec: 1000 })
+    const sub = recorder()
+    let hasStalled = false
+    hub.subscribe('feed', undefined, {
+      gap: sub.gap,
+      push: (batch) => {
+        sub.push(batch)
+        if (hasStalled) return
+        hasStalled = true
+        const until = Date.now() + 40
+        while (Date.now() < until); // a stalled event loop
+      },
+    })
+    const { t0Us } = hub.run(80)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    const envs = sub.batches.flat().map((m) => m.env)
+    expect(envs.map((e) => e.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1))
+    envs.forEach((env, k) => { expect(env.tSchedUs).toBe(t0Us + k * 1000) })
+    // the tick after the stall carries every message that fell due during it
+    expect(Math.max(...sub.batches.map((b) => b.length))).toBeGreaterThanOrEqual(30)
+    expect(sub.batches.length).toBeLessThan(80)
+  })
+
+  it('keeps seqs gapless per stream across runs of one epoch and reports each run\'s range', async () => {
+    const hub = hubFor({ pattern: 'chat' })
+    hub.run(1000)
+    for (let i = 1; i <= 5; i++) upstream(hub, 'c0', i)
+    expect(hub.stop()).toEqual({ epoch: hub.epoch, streams: { feed: { firstSeq: 1, lastSeq: 5 } }, published: 5, upstreamReceived: 5 })
+    hub.run(1000)
+    for (let i = 6; i <= 8; i++) upstream(hub, 'c1', i)
+    const stopped = hub.stop()
+    expect(stopped.streams).toEqual({ feed: { firstSeq: 6, lastSeq: 8 } })
+    expect(hub.read('feed', 0, 100).messages.map((m) => m.env.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect(() => hub.stop()).toThrow(expect.objectContaining({ code: 'BENCH_ERR_NOT_RUNNING' }))
+  })
+
+  it('answers a resume point older than the ring with a gap notice of the exact range, then the ring', async () => {
+    const hub = hubFor({ pattern: 'chat', ringSize: 16 })
+    hub.run(1000)
+    for (let i = 1; i <= 40; i++) upstream(hub, 'c0', i)
+    await Promise.resolve()
+    const sub = recorder()
+    hub.subscribe('feed', 5, sub)
+    const expected: GapNotice = { gap: true, stream: 'feed', epoch: hub.epoch, fromSeq: 6, toSeq: 24 }
+    expect(sub.gaps).toEqual([expected])
+    expect(seqsOf(sub.batches)).toEqual(Array.from({ length: 16 }, (_, i) => i + 25))
+    const read = hub.read('feed', 5, 4)
+    expect(read.gap).toEqual(expected)
+    expect(read.messages.map((m) => m.env.seq)).toEqual([25, 26, 27, 28])
+    expect(hub.read('feed', 30, 100).gap).toBeUndefined()
+  })
+
+  it('replays after afterSeq then goes live without duplicates; undefined afterSeq is live only', async () => {
+    const hub = hubFor({ pattern: 'chat' })
+    hub.run(1000)
+    upstream(hub, 'c0', 1)
+    upstream(hub, 'c0', 2)
+    const resumed = recorder()
+    const live = recorder()
+    hub.subscribe('feed', 0, resumed) // subscribes before this tick's batch is flushed
+    hub.subscribe('feed', undefined, live)
+    await Promise.resolve()
+    upstream(hub, 'c0', 3)
+    await Promise.resolve()
+    expect(resumed.batches.map((b) => b.map((m) => m.env.seq))).toEqual([[1, 2], [3]])
+    expect(seqsOf(live.batches)).toEqual([3])
+  })
+
+  it('routes upstream: chat to the feed with the client\'s tSched and payload, request-response to the sender', async () => {
+    const chat = hubFor({ pattern: 'chat' })
+    chat.run(1000)
+    chat.upstream({ client: 'c1', seq: 1, tSchedUs: 42, payload: 'hello' })
+    expect(chat.read('feed', 0, 10).messages.map((m) => m.env)).toEqual([
+      expect.objectContaining({ stream: 'feed', seq: 1, tSchedUs: 42, payload: 'hello' }),
+    ])
+    const rr = hubFor({ pattern: 'request-response', payloadBytes: 77 })
+    rr.run(1000)
+    rr.upstream({ client: 'c1', seq: 1, tSchedUs: 43, payload: 'ping' })
+    const reply = rr.read('to-c1', 0, 10).messages.map((m) => m.env)
+    expect(reply).toEqual([expect.objectContaining({ stream: 'to-c1', seq: 1, tSchedUs: 43 })])
+    expect(reply[0]?.payload).toHaveLength(77)
+    expect(rr.lastSeq('to-c0')).toBe(0)
+    expect(rr.stop().streams).toEqual({ 'to-c0': { firstSeq: 1, lastSeq: 0 }, 'to-c1': { firstSeq: 1, lastSeq: 1 } })
+  })
+
+  it('counts upstream outside a run without publishing it, and only counts it for broadcast', () => {
+    const chat = hubFor({ pattern: 'chat' })
+    upstream(chat, 'c0', 1)
+    expect(chat.lastSeq('feed')).toBe(0)
+    expect(chat.upstreamOutsideRun).toBe(1)
+    chat.run(1000)
+    chat.stop()
+    upstream(chat, 'c0', 2)
+    expect(chat.lastSeq('feed')).toBe(0)
+    expect(chat.upstreamOutsideRun).toBe(2)
+    const broadcast = hubFor({ pattern: 'broadcast', ratePerSec: 1 })
+    broadcast.run(1000)
+    upstream(broadcast, 'c0', 1)
+    expect(broadcast.upstreamReceived).toBe(1)
+    expect(broadcast.lastSeq('feed')).toBe(1) // only message k = 0 of the schedule
+  })
+
+  it('publishes one stream per client for per-client, with deterministic payloads per seed', () => {
+    const a = hubFor({ pattern: 'per-client', clients: 3, ratePerSec: 1, payloadBytes: 64, seed: 7 })
+    const b = hubFor({ pattern: 'per-client', clients: 3, ratePerSec: 1, payloadBytes: 64, seed: 7 })
+    a.run(1000)
+    b.run(1000)
+    const first = (hub: Hub, stream: string): string => hub.read(stream, 0, 1).messages[0]?.env.payload ?? ''
+    for (const stream of ['to-c0', 'to-c1', 'to-c2']) {
+      expect(first(a, stream)).toHaveLength(64)
+      expect(first(a, stream)).toBe(first(b, stream))
+    }
+    expect(first(a, 'to-c0')).not.toBe(first(a, 'to-c1'))
+    expect(a.epoch).not.toBe(b.epoch)
+  })
+
+  it('serialises each message once: the JSON text is the envelope', () => {
+    const hub = hubFor({ ratePerSec: 1 })
+    hub.run(1000)
+    const [message] = hub.read('feed', 0, 1).messages
+    expect(JSON.parse(message?.json ?? '')).toEqual(message?.env)
+  })
+
+  it('waitAfter resolves true on the next publish and false when its signal aborts', async () => {
+    const hub = hubFor({ pattern: 'chat' })
+    hub.run(1000)
+    const waiting = hub.waitAfter('feed', 0, new AbortController().signal)
+    upstream(hub, 'c0', 1)
+    await expect(waiting).resolves.toBe(true)
+    const controller = new AbortController()
+    const aborted = hub.waitAfter('feed', 1, controller.signal)
+    controller.abort()
+    await expect(aborted).resolves.toBe(false)
+  })
+})

@@ -1,0 +1,41 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FeedHub, HubMessage } from '../scenarios/core/transport.ts'
+import { parseResumePoint, parseStreamParams, queryParam, type StreamParams } from './request-params.ts'
+
+/** A validated poll (long-poll or poll): who, which stream, and the cursor (undefined: start from now). */
+export interface PollRequest {
+  readonly params: StreamParams
+  readonly cursor: number | undefined
+}
+
+/** Validates a poll's query (client, stream, cursor, epoch); throws a 400 coded error on bad input. */
+export function parsePollRequest (request: FastifyRequest, hub: FeedHub): PollRequest {
+  const params = parseStreamParams(request.query, hub)
+  return { params, cursor: parseResumePoint(queryParam(request.query, 'cursor'), 'cursor', params, hub) }
+}
+
+/**
+ * The PollBatch JSON for messages after `cursor`, built by concatenating each message's JSON text
+ * (serialised once by the hub). Without a cursor, or when `isEmpty`, no messages: the client learns
+ * the cursor to continue from.
+ */
+export function pollBatchJson (hub: FeedHub, stream: string, cursor: number | undefined, isEmpty = false): string {
+  const start = cursor ?? hub.lastSeq(stream)
+  const read = isEmpty || cursor === undefined ? { messages: [] } : hub.read(stream, start, hub.config.ringSize)
+  const messages: readonly HubMessage[] = read.messages
+  const last = messages[messages.length - 1]
+  const next = last === undefined ? start : last.env.seq
+  let body = `{"epoch":${JSON.stringify(hub.epoch)},"cursor":${next},"messages":[`
+  for (let i = 0; i < messages.length; i++) body += (i === 0 ? '' : ',') + (messages[i] as HubMessage).json
+  body += ']'
+  if ('gap' in read && read.gap !== undefined) body += `,"gap":${JSON.stringify(read.gap)}`
+  return body + '}'
+}
+
+/** Sends a poll answer: 200, JSON, never cached. */
+export function sendPollBatch (reply: FastifyReply, hub: FeedHub, stream: string, cursor: number | undefined, isEmpty = false): FastifyReply {
+  return reply
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('cache-control', 'no-cache')
+    .send(pollBatchJson(hub, stream, cursor, isEmpty))
+}

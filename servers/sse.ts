@@ -1,0 +1,69 @@
+import type { ServerResponse } from 'node:http'
+import type { HubMessage, ServerTransport } from '../scenarios/core/transport.ts'
+import { PATHS } from '../scenarios/core/transports.ts'
+import { Heartbeat } from './heartbeat.ts'
+import { parseResumePoint, parseStreamParams } from './request-params.ts'
+import { enforceSendBufferCap } from './slow-consumer.ts'
+import { registerUpstreamRoute } from './upstream.ts'
+import { writeBatch } from './write-policy.ts'
+
+/**
+ * Server-Sent Events: GET /sse?client&stream, resumed with the Last-Event-ID header (HTML Standard,
+ * server-sent events). Each envelope is `id: SEQ` + `data: JSON`; a gap notice is `event: gap`.
+ */
+export const sseServer: ServerTransport = {
+  name: 'sse',
+  register (app, ctx) {
+    registerUpstreamRoute(app, ctx)
+    // a comment line keeps proxies and client body timeouts from reaping an idle stream
+    const heartbeat = new Heartbeat<ServerResponse>(ctx.config.transports.sse.heartbeatMs, (res) => { res.write(':\n\n') })
+    app.get(PATHS.sse, (request, reply) => {
+      const params = parseStreamParams(request.query, ctx.hub)
+      const lastEventId = request.headers['last-event-id']
+      const afterSeq = parseResumePoint(Array.isArray(lastEventId) ? lastEventId.join(',') : lastEventId, 'Last-Event-ID', params, ctx.hub)
+      reply.hijack()
+      const res = reply.raw
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+      res.write(': ok\n\n')
+      let isOpen = true
+      const end = (last: string): void => {
+        if (!isOpen) return
+        isOpen = false
+        unsubscribe()
+        heartbeat.delete(res)
+        res.end(last)
+        // the stream is over: do not keep this socket around for keep-alive reuse
+        res.once('finish', () => { res.socket?.end() })
+      }
+      const slowConsumer = {
+        bufferedBytes: () => res.writableLength,
+        cut: () => { end('event: error\ndata: slow consumer\n\n') },
+        destroy: () => { res.destroy() },
+      }
+      const send = (frames: readonly string[]): void => {
+        if (!isOpen) return
+        writeBatch(res.socket, ctx.config.writePolicy, frames, (frame) => { res.write(frame) })
+        enforceSendBufferCap(ctx, slowConsumer)
+      }
+      let unsubscribe = (): void => {}
+      unsubscribe = ctx.hub.subscribe(params.stream, afterSeq, {
+        push: (batch) => { send(batch.map(eventOf)) },
+        gap: (notice) => { send([`event: gap\ndata: ${JSON.stringify(notice)}\n\n`]) },
+      })
+      // the replay inside subscribe() may already have cut a slow consumer
+      if (!isOpen) unsubscribe()
+      heartbeat.add(res)
+      const untrack = ctx.trackOpen(() => { end('') })
+      res.on('close', () => {
+        isOpen = false
+        unsubscribe()
+        heartbeat.delete(res)
+        untrack()
+      })
+    })
+  },
+}
+
+function eventOf (message: HubMessage): string {
+  return `id: ${message.env.seq}\ndata: ${message.json}\n\n`
+}
