@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import type { Envelope } from '../scenarios/core/envelope.ts'
+import { DeliveryRecorder } from './delivery-recorder.ts'
+
+const env = (tSchedUs: number, payload = 'abcd'): Envelope => ({ stream: 'feed', epoch: 'e', seq: 1, tSchedUs, tSendUs: tSchedUs + 10, payload })
+
+describe('DeliveryRecorder', () => {
+  it('records latency only for first deliveries scheduled inside the window, including those that arrived before it was known', () => {
+    const r = new DeliveryRecorder()
+    r.record(env(1_500), 1_700, true) // before the window is known, inside it
+    r.setWindow(1_000, 2_000)
+    r.record(env(999), 1_100, true) // warm-up
+    r.record(env(1_999), 2_100, true)
+    r.record(env(2_000), 2_100, true) // after the window
+    r.record(env(1_200), 1_300, false) // duplicate
+    expect(r.deliveredInWindow).toBe(2)
+    expect(r.latency.histogram.totalCount).toBe(2)
+    expect(r.latency.histogram.maxValue).toBe(200)
+    expect(r.latencyFromSend.histogram.minNonZeroValue).toBe(91)
+    expect(r.payloadBytesReceived).toBe(5 * 4)
+  })
+
+  it('counts an impossible latency as out of range instead of recording it', () => {
+    const r = new DeliveryRecorder()
+    r.setWindow(0, 100_000_000)
+    r.record(env(50_000), 40_000, true)
+    r.record(env(10), 70_000_000, true)
+    expect(r.outOfRange()).toBe(4)
+    expect(r.latency.histogram.totalCount).toBe(0)
+  })
+})

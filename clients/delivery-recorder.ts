@@ -1,0 +1,57 @@
+import type { Envelope } from '../scenarios/core/envelope.ts'
+import { LatencyRecorder } from '../scenarios/core/histogram.ts'
+
+// Messages can arrive between the runner's POST /run and its 'start' message, before the window is
+// known; they wait here (three numbers each). The gap is milliseconds, so the cap is never near.
+const MAX_PENDING_NUMBERS = 3 * 1_000_000
+
+/**
+ * Records delivery latency for the messages scheduled inside the measured window
+ * [t0 + warmupMs, t0 + warmupMs + durationMs), from tSched (open loop) and from tSend.
+ */
+export class DeliveryRecorder {
+  readonly latency = new LatencyRecorder()
+  readonly latencyFromSend = new LatencyRecorder()
+  /** First deliveries of messages scheduled inside the window. */
+  deliveredInWindow = 0
+  /** Payload bytes of every envelope received, duplicates included (they crossed the wire too). */
+  payloadBytesReceived = 0
+  /** Messages that could not be held for recording before the window was known. */
+  droppedBeforeStart = 0
+  private windowStartUs = Number.NaN
+  private windowEndUs = Number.NaN
+  private pending: number[] = []
+
+  /** Sets the measured window and records what arrived before it was known. */
+  setWindow (startUs: number, endUs: number): void {
+    this.windowStartUs = startUs
+    this.windowEndUs = endUs
+    const pending = this.pending
+    this.pending = []
+    for (let i = 0; i < pending.length; i += 3) this.recordTimes(pending[i] as number, pending[i + 1] as number, pending[i + 2] as number)
+  }
+
+  /** Accounts one envelope; only a first delivery (not a duplicate) is recorded as latency. */
+  record (env: Envelope, recvUs: number, isFirstDelivery: boolean): void {
+    this.payloadBytesReceived += env.payload.length
+    if (!isFirstDelivery) return
+    if (Number.isNaN(this.windowStartUs)) {
+      if (this.pending.length < MAX_PENDING_NUMBERS) this.pending.push(env.tSchedUs, env.tSendUs, recvUs)
+      else this.droppedBeforeStart++
+      return
+    }
+    this.recordTimes(env.tSchedUs, env.tSendUs, recvUs)
+  }
+
+  /** Values the histograms could not hold (negative or above 60 s), plus messages dropped before the start. */
+  outOfRange (): number {
+    return this.latency.outOfRange + this.latencyFromSend.outOfRange + this.droppedBeforeStart
+  }
+
+  private recordTimes (tSchedUs: number, tSendUs: number, recvUs: number): void {
+    if (tSchedUs < this.windowStartUs || tSchedUs >= this.windowEndUs) return
+    this.deliveredInWindow++
+    this.latency.record(recvUs - tSchedUs)
+    this.latencyFromSend.record(recvUs - tSendUs)
+  }
+}

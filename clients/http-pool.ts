@@ -1,0 +1,55 @@
+import { buildConnector, Pool } from 'undici'
+import type { ScenarioConfig } from '../scenarios/core/config.ts'
+import type { UpstreamMessage } from '../scenarios/core/envelope.ts'
+import type { ByteCounter } from '../scenarios/core/transport.ts'
+import { errors } from '../scenarios/core/errors.ts'
+import { PATHS } from '../scenarios/core/transports.ts'
+
+// One socket for the downstream request (SSE stream, held or periodic poll), one for upstream POSTs:
+// more would hide HTTP/1.1's head-of-line cost, fewer would queue upstream behind a held poll.
+const CONNECTIONS_PER_CLIENT = 2
+
+/**
+ * A per-connection undici pool whose every socket is handed to the client's byte counter, with the
+ * scenario's client timeouts.
+ */
+export function createCountingPool (baseUrl: string, config: ScenarioConfig, bytes: ByteCounter): Pool {
+  const connector = buildConnector({ timeout: config.clientTimeoutMs })
+  return new Pool(baseUrl, {
+    connections: CONNECTIONS_PER_CLIENT,
+    headersTimeout: config.clientTimeoutMs,
+    bodyTimeout: config.clientTimeoutMs,
+    connect (options, callback) {
+      connector(options, (err, socket) => {
+        // undici passes an undefined socket (not null) on failure
+        if (err == null && socket != null) {
+          bytes.track(socket)
+          callback(null, socket)
+        } else {
+          callback(err ?? new Error('connect failed'), null)
+        }
+      })
+    },
+  })
+}
+
+/** The path and query of a downstream request: client, stream and any extra parameters that are set. */
+export function downstreamPath (path: string, clientId: string, stream: string, extra: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams({ client: clientId, stream })
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) query.set(key, String(value))
+  return `${path}?${query.toString()}`
+}
+
+/** POSTs one upstream message (sse, long-poll, poll); rejects unless the server answers 204. */
+export async function postUpstream (pool: Pool, message: UpstreamMessage): Promise<void> {
+  const res = await pool.request({
+    method: 'POST',
+    path: PATHS.upstream,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(message),
+  })
+  await res.body.dump()
+  if (res.statusCode !== 204) {
+    throw new errors.BENCH_ERR_PROTOCOL('upstream', `POST ${PATHS.upstream} answered ${res.statusCode}, expected 204`)
+  }
+}

@@ -1,0 +1,111 @@
+import type { DeliveryCounters, LoadgenJob, LoadgenReport, MissingSeqs, ProcessStats, RunStopped, StreamRange } from '../scenarios/core/control.ts'
+import { LatencyRecorder } from '../scenarios/core/histogram.ts'
+import type { DeliveryRecorder } from './delivery-recorder.ts'
+import { MISSING_LISTED } from './seq-tracker.ts'
+import type { SeqTracker } from './seq-tracker.ts'
+import { saturationReasons } from './saturation.ts'
+import type { WireByteCounter } from './wire-bytes.ts'
+import { sumWireBytes } from './wire-bytes.ts'
+
+/** Counters the session keeps itself (the rest come from the per-client trackers). */
+export interface SessionCounters {
+  reconnects: number
+  errors: number
+  upstreamSent: number
+  upstreamFailed: number
+}
+
+/** What the report needs to know of one client. */
+export interface ReportedClient {
+  readonly id: string
+  readonly stream: string
+  readonly tracker: SeqTracker
+  readonly bytes: WireByteCounter
+  readonly firstConnectStartUs: number
+  readonly firstRecvUs: number
+  readonly isConnectedBeforeStart: boolean
+}
+
+/** Everything one process measured, at the end of a round. */
+export interface ReportInput {
+  readonly job: LoadgenJob
+  readonly slots: readonly ReportedClient[]
+  readonly stopped: RunStopped
+  readonly recorder: DeliveryRecorder
+  readonly connectTime: LatencyRecorder
+  readonly counters: SessionCounters
+  readonly process: ProcessStats
+  /** Lag of upstream sends behind their schedule (undefined: the pattern sends nothing upstream). */
+  readonly upstreamLag: LatencyRecorder | undefined
+}
+
+const EMPTY_RANGE: StreamRange = { firstSeq: 1, lastSeq: 0 }
+
+/**
+ * Reconciles every client against the range its stream published in the run and sums everything
+ * into one LoadgenReport. A client connected before the run must have every seq of the range; one
+ * that joined later is held to the range from its first seq on.
+ */
+export function buildLoadgenReport (input: ReportInput): LoadgenReport {
+  const { job, slots, stopped, recorder, counters } = input
+  const firstMessage = new LatencyRecorder()
+  const missing: MissingSeqs[] = []
+  let received = 0
+  let expected = 0
+  let lost = 0
+  let duplicates = 0
+  let outOfOrder = 0
+  let resets = 0
+  let gapNotified = 0
+  for (const slot of slots) {
+    const t = slot.tracker
+    const range = stopped.streams[slot.stream] ?? EMPTY_RANGE
+    const fromSeq = slot.isConnectedBeforeStart || t.lowSeq === 0 ? range.firstSeq : t.lowSeq
+    const r = t.reconcile(range, stopped.epoch, fromSeq)
+    received += t.received
+    expected += r.expected
+    lost += r.lost
+    duplicates += t.duplicates
+    outOfOrder += t.outOfOrder
+    resets += t.resets
+    gapNotified += t.gapNotified
+    if (r.unexplained > 0 && missing.length < MISSING_LISTED) {
+      missing.push({ client: slot.id, stream: slot.stream, count: r.unexplained, seqs: r.missing })
+    }
+    if (slot.firstRecvUs > 0) firstMessage.record(slot.firstRecvUs - slot.firstConnectStartUs)
+  }
+  const delivery: DeliveryCounters = {
+    received,
+    expected,
+    lost,
+    duplicates,
+    outOfOrder,
+    reconnects: counters.reconnects,
+    resets,
+    errors: counters.errors,
+    gapNotified,
+    upstreamSent: counters.upstreamSent,
+    upstreamFailed: counters.upstreamFailed,
+  }
+  const lagP99Us = input.upstreamLag === undefined || input.upstreamLag.histogram.totalCount === 0
+    ? undefined
+    : input.upstreamLag.histogram.getValueAtPercentile(99)
+  return {
+    worker: job.worker,
+    clients: slots.length,
+    counters: delivery,
+    missing,
+    histograms: {
+      latency: recorder.latency.encode(),
+      latencyFromSend: recorder.latencyFromSend.encode(),
+      connect: input.connectTime.encode(),
+      firstMessage: firstMessage.encode(),
+    },
+    deliveredInWindow: recorder.deliveredInWindow,
+    outOfRange: recorder.outOfRange(),
+    bytes: sumWireBytes(slots.map((s) => s.bytes.snapshot())),
+    payloadBytesReceived: recorder.payloadBytesReceived,
+    process: input.process,
+    saturation: saturationReasons(input.process, lagP99Us),
+  }
+}

@@ -1,0 +1,87 @@
+import type { ClientConnectOptions, ClientConnection } from '../scenarios/core/transport.ts'
+import type { PollBatch } from '../scenarios/core/envelope.ts'
+import { nowUs, sleep } from '../scenarios/core/clock.ts'
+import { errors } from '../scenarios/core/errors.ts'
+import { createCountingPool, downstreamPath, postUpstream } from './http-pool.ts'
+
+/** How a polling transport paces its requests; the only thing long-poll and poll differ in besides the route. */
+export interface PollPacing {
+  readonly path: string
+  /** Fixed-rate schedule (request k at start + k * intervalMs); 0 polls again as soon as an answer arrives. */
+  readonly intervalMs: number
+  /** The server holds the request: the first request of a resumed connection asks it not to (`wait=0`). */
+  readonly isHeld: boolean
+}
+
+/**
+ * Opens a polling connection: resolves once the first poll is answered (a poll without a cursor, or with
+ * `wait=0`, is answered at once), then keeps polling from the cursor each answer returns. Any HTTP or
+ * network error ends the connection through sink.closed; the session resumes from its last seq.
+ */
+export async function connectPolling (options: ClientConnectOptions, pacing: PollPacing): Promise<ClientConnection> {
+  const { baseUrl, clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
+  const pool = createCountingPool(baseUrl, config, bytes)
+  const abort = new AbortController()
+  let cursor = afterSeq
+  let epoch = afterEpoch
+
+  async function pollOnce (isFirst: boolean): Promise<void> {
+    const wait = isFirst && pacing.isHeld && cursor !== undefined ? 0 : undefined
+    const res = await pool.request({
+      method: 'GET',
+      path: downstreamPath(pacing.path, clientId, stream, { cursor, epoch, wait }),
+      signal: abort.signal,
+    })
+    const text = await res.body.text()
+    const recvUs = nowUs()
+    if (res.statusCode !== 200) {
+      const err = new errors.BENCH_ERR_PROTOCOL(pacing.path, `GET answered ${res.statusCode}: ${text.slice(0, 200)}`)
+      throw Object.assign(err, { httpStatus: res.statusCode })
+    }
+    const batch = JSON.parse(text) as PollBatch
+    if (batch.gap !== undefined) sink.gap(batch.gap)
+    for (const env of batch.messages) sink.message(env, recvUs)
+    cursor = batch.cursor
+    epoch = batch.epoch
+  }
+
+  const startMs = performance.now()
+  try {
+    await pollOnce(true)
+  } catch (err) {
+    await pool.destroy()
+    throw err
+  }
+  bytes.markSetupDone()
+
+  let isClosing = false
+  const loop = (async () => {
+    for (let k = 1; !abort.signal.aborted; k++) {
+      if (pacing.intervalMs > 0) {
+        const elapsedMs = performance.now() - startMs
+        // fixed rate: a slow answer makes the next poll go at once, never a burst of catch-up polls
+        k = Math.max(k, Math.floor(elapsedMs / pacing.intervalMs))
+        await sleep(startMs + k * pacing.intervalMs - performance.now(), abort.signal)
+        if (isClosing) return
+      }
+      await pollOnce(false)
+    }
+  })().catch((err: unknown) => {
+    if (isClosing) return
+    isClosing = true
+    abort.abort()
+    pool.destroy().catch(() => {})
+    const status = (err as { httpStatus?: number }).httpStatus
+    sink.closed({ ...(status === undefined ? {} : { code: status }), reason: (err as Error).message })
+  })
+
+  return {
+    send: (message) => postUpstream(pool, message),
+    async close () {
+      isClosing = true
+      abort.abort()
+      await pool.destroy()
+      await loop
+    },
+  }
+}

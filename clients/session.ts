@@ -1,0 +1,226 @@
+import type { LoadgenJob, LoadgenReport, RunStarted, RunStopped } from '../scenarios/core/control.ts'
+import type { Envelope, UpstreamMessage } from '../scenarios/core/envelope.ts'
+import type { ClientConnection, ClientSink, ClientTransport } from '../scenarios/core/transport.ts'
+import { nowUs, sleep } from '../scenarios/core/clock.ts'
+import { errors } from '../scenarios/core/errors.ts'
+import { LatencyRecorder } from '../scenarios/core/histogram.ts'
+import { createPayloadSource } from '../scenarios/core/payload.ts'
+import { ProcessMonitor } from '../scenarios/core/process-stats.ts'
+import { clientIdOf, sendsUpstream, streamOf } from '../scenarios/core/streams.ts'
+import { DeliveryRecorder } from './delivery-recorder.ts'
+import { buildLoadgenReport, type SessionCounters } from './loadgen-report.ts'
+import { SeqTracker } from './seq-tracker.ts'
+import { clientTransports } from './transports.ts'
+import { startUpstream, type UpstreamSchedule } from './upstream-schedule.ts'
+import { WireByteCounter } from './wire-bytes.ts'
+
+/** Reconnect backoff: a uniform 50–250 ms jitter per attempt, so a mass drop does not come back in lockstep. */
+const RECONNECT_MIN_MS = 50
+const RECONNECT_JITTER_MS = 200
+const MAX_CONNECT_ATTEMPTS = 20
+const DRAIN_POLL_MS = 10
+
+/** One simulated client: its stream, accounting and current connection. */
+export interface ClientSlot {
+  readonly id: string
+  readonly stream: string
+  readonly tracker: SeqTracker
+  readonly bytes: WireByteCounter
+  conn: ClientConnection | undefined
+  /** Bumped on every connection attempt, so a stale connection's close is ignored. */
+  generation: number
+  firstConnectStartUs: number
+  /** When the first envelope arrived (0: none yet). */
+  firstRecvUs: number
+  /** Connected before the run started: it must receive every seq its stream publishes. */
+  isConnectedBeforeStart: boolean
+}
+
+/**
+ * The load generator's clients for one job: everything that is not framing, once. Connects them,
+ * records every delivery, resumes dropped connections, sends upstream on an open-loop schedule,
+ * and reconciles what arrived with what the server published.
+ */
+export class LoadSession {
+  /** The clients, in run order. */
+  readonly slots: readonly ClientSlot[]
+  readonly recorder = new DeliveryRecorder()
+  readonly connectTime = new LatencyRecorder()
+  readonly counters: SessionCounters = { reconnects: 0, errors: 0, upstreamSent: 0, upstreamFailed: 0 }
+  private readonly job: LoadgenJob
+  private readonly transport: ClientTransport
+  private readonly monitor = new ProcessMonitor()
+  private readonly abort = new AbortController()
+  private readonly payloadOf: (key: number, bytes: number) => string
+  private upstream: UpstreamSchedule | undefined
+  private isStarted = false
+
+  constructor (job: LoadgenJob, transport: ClientTransport = clientTransports[job.transport]) {
+    this.job = job
+    this.transport = transport
+    this.payloadOf = createPayloadSource(job.scenario.seed)
+    this.slots = Array.from({ length: job.clientCount }, (_, i): ClientSlot => {
+      const id = clientIdOf(job.firstClient + i)
+      return {
+        id,
+        stream: streamOf(job.scenario.pattern, id),
+        tracker: new SeqTracker(),
+        bytes: new WireByteCounter(),
+        conn: undefined,
+        generation: 0,
+        firstConnectStartUs: 0,
+        firstRecvUs: 0,
+        isConnectedBeforeStart: false,
+      }
+    })
+  }
+
+  /** Connects every client, at most connectConcurrency at once; throws when one cannot connect at all. */
+  async connectAll (): Promise<void> {
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < this.slots.length && !this.abort.signal.aborted) {
+        const slot = this.slots[next++] as ClientSlot
+        slot.firstConnectStartUs = nowUs()
+        await this.connectWithRetry(slot, false)
+        this.connectTime.record(nowUs() - slot.firstConnectStartUs)
+        slot.isConnectedBeforeStart = !this.isStarted
+      }
+    }
+    const workers = Math.min(this.job.scenario.connectConcurrency, this.slots.length)
+    await Promise.all(Array.from({ length: workers }, worker))
+  }
+
+  /** The run started: fixes the measured window and starts the upstream schedule. */
+  start (started: RunStarted, runMs: number): void {
+    const { scenario } = this.job
+    this.isStarted = true
+    this.monitor.reset()
+    const windowStartUs = started.t0Us + scenario.warmupMs * 1000
+    this.recorder.setWindow(windowStartUs, windowStartUs + scenario.durationMs * 1000)
+    if (!sendsUpstream(scenario.pattern)) return
+    this.upstream = startUpstream({
+      t0Us: started.t0Us,
+      endUs: started.t0Us + runMs * 1000,
+      ratePerSec: scenario.ratePerSec,
+      firstIndex: this.job.firstClient,
+      totalClients: Math.max(scenario.clients, this.job.firstClient + this.job.clientCount),
+      localClients: this.slots.length,
+      send: (local, seq, tSchedUs) => this.sendUpstream(this.slots[local] as ClientSlot, seq, tSchedUs),
+    })
+  }
+
+  /** Stops sending, waits for in-flight messages (up to drainMs) and reconciles against what the server published. */
+  async finish (stopped: RunStopped): Promise<LoadgenReport> {
+    this.upstream?.stop()
+    const deadlineUs = nowUs() + this.job.scenario.drainMs * 1000
+    while (nowUs() < deadlineUs && !this.hasSeenAll(stopped)) await sleep(DRAIN_POLL_MS, this.abort.signal)
+    return buildLoadgenReport({
+      job: this.job,
+      slots: this.slots,
+      stopped,
+      recorder: this.recorder,
+      connectTime: this.connectTime,
+      counters: this.counters,
+      process: this.monitor.snapshot(),
+      upstreamLag: this.upstream?.lag,
+    })
+  }
+
+  /** Closes every connection on purpose (no reconnects afterwards). */
+  async close (): Promise<void> {
+    this.abort.abort()
+    this.upstream?.stop()
+    this.monitor.close()
+    await Promise.all(this.slots.map(async (slot) => {
+      const conn = slot.conn
+      slot.conn = undefined
+      slot.generation++
+      await conn?.close().catch(() => {})
+    }))
+  }
+
+  private hasSeenAll (stopped: RunStopped): boolean {
+    for (const slot of this.slots) {
+      const range = stopped.streams[slot.stream]
+      if (range === undefined || range.lastSeq < range.firstSeq) continue
+      if (slot.tracker.epoch !== stopped.epoch || slot.tracker.highestSeq < range.lastSeq) return false
+    }
+    return true
+  }
+
+  private async connectWithRetry (slot: ClientSlot, isResume: boolean): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (isResume) await sleep(RECONNECT_MIN_MS + Math.random() * RECONNECT_JITTER_MS, this.abort.signal)
+      if (this.abort.signal.aborted) return
+      try {
+        await this.open(slot, isResume)
+        return
+      } catch (err) {
+        this.counters.errors++
+        if (this.abort.signal.aborted) return
+        if (attempt >= MAX_CONNECT_ATTEMPTS) {
+          throw new errors.BENCH_ERR_TARGET_UNREACHABLE(this.job.baseUrl,
+            `client ${slot.id} could not connect over ${this.transport.name} in ${attempt} attempts: ${(err as Error).message}`, { cause: err })
+        }
+        if (!isResume) await sleep(RECONNECT_MIN_MS + Math.random() * RECONNECT_JITTER_MS, this.abort.signal)
+      }
+    }
+  }
+
+  private async open (slot: ClientSlot, isResume: boolean): Promise<void> {
+    const generation = ++slot.generation
+    const sink: ClientSink = {
+      message: (env, recvUs) => this.onMessage(slot, env, recvUs),
+      gap: (notice) => slot.tracker.notice(notice),
+      closed: () => this.onClosed(slot, generation),
+    }
+    const conn = await this.transport.connect({
+      baseUrl: this.job.baseUrl,
+      clientId: slot.id,
+      stream: slot.stream,
+      // a resume before any message still asks for everything after seq 0, so nothing published in between is skipped
+      afterSeq: isResume ? slot.tracker.highestSeq : undefined,
+      afterEpoch: slot.tracker.epoch,
+      config: this.job.scenario,
+      sink,
+      bytes: slot.bytes,
+    })
+    if (this.abort.signal.aborted || generation !== slot.generation) {
+      await conn.close()
+      return
+    }
+    slot.conn = conn
+  }
+
+  private onMessage (slot: ClientSlot, env: Envelope, recvUs: number): void {
+    if (slot.firstRecvUs === 0) slot.firstRecvUs = recvUs
+    const arrival = slot.tracker.accept(env.epoch, env.seq)
+    this.recorder.record(env, recvUs, arrival !== 'duplicate')
+  }
+
+  private onClosed (slot: ClientSlot, generation: number): void {
+    if (generation !== slot.generation || this.abort.signal.aborted) return
+    slot.conn = undefined
+    this.counters.reconnects++
+    this.connectWithRetry(slot, true).catch(() => {
+      // the client stays down; what it misses is counted as lost at reconcile
+    })
+  }
+
+  private sendUpstream (slot: ClientSlot, seq: number, tSchedUs: number): void {
+    if (slot.conn === undefined) {
+      this.counters.upstreamFailed++
+      return
+    }
+    const message: UpstreamMessage = {
+      client: slot.id,
+      seq,
+      tSchedUs,
+      payload: this.payloadOf(seq, this.job.scenario.upstreamPayloadBytes),
+    }
+    slot.conn.send(message).then(
+      () => { this.counters.upstreamSent++ },
+      () => { this.counters.upstreamFailed++ })
+  }
+}

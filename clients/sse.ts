@@ -1,0 +1,99 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import type { Dispatcher } from 'undici'
+import type { ClientConnectOptions, ClientConnection, ClientSink, ClientTransport } from '../scenarios/core/transport.ts'
+import type { GapNotice } from '../scenarios/core/envelope.ts'
+import { nowUs } from '../scenarios/core/clock.ts'
+import { isGap, parseDownstream } from '../scenarios/core/envelope.ts'
+import { errors } from '../scenarios/core/errors.ts'
+import { PATHS } from '../scenarios/core/transports.ts'
+import { createCountingPool, downstreamPath, postUpstream } from './http-pool.ts'
+
+/** Server-Sent Events client: one streaming GET down (undici, eventsource-parser), HTTP POSTs up. */
+export const sseClient: ClientTransport = {
+  name: 'sse',
+  connect,
+}
+
+async function connect (options: ClientConnectOptions): Promise<ClientConnection> {
+  const { baseUrl, clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
+  const pool = createCountingPool(baseUrl, config, bytes)
+  const abort = new AbortController()
+  const headers: Record<string, string> = { accept: 'text/event-stream' }
+  // HTML Standard, server-sent events: the resume point travels as Last-Event-ID
+  if (afterSeq !== undefined) headers['last-event-id'] = String(afterSeq)
+  let body: Dispatcher.ResponseData['body']
+  try {
+    const res = await pool.request({
+      method: 'GET',
+      path: downstreamPath(PATHS.sse, clientId, stream, { epoch: afterEpoch }),
+      headers,
+      signal: abort.signal,
+    })
+    body = res.body
+    const type = String(res.headers['content-type'] ?? '')
+    if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
+      await body.dump()
+      throw new errors.BENCH_ERR_PROTOCOL('sse', `GET ${PATHS.sse} answered ${res.statusCode} ${type}, expected 200 text/event-stream`)
+    }
+  } catch (err) {
+    await pool.destroy()
+    throw err
+  }
+  bytes.markSetupDone()
+
+  let isClosing = false
+  const pumped = pump(body, sink).then((reason) => {
+    if (isClosing) return
+    abort.abort()
+    pool.destroy().catch(() => {})
+    sink.closed({ reason })
+  })
+
+  return {
+    send: (message) => postUpstream(pool, message),
+    async close () {
+      isClosing = true
+      abort.abort()
+      await pool.destroy()
+      await pumped
+    },
+  }
+}
+
+/** Feeds the event stream to the parser until it ends; resolves with why it ended. */
+async function pump (body: Dispatcher.ResponseData['body'], sink: ClientSink): Promise<string> {
+  const decoder = new TextDecoder()
+  let recvUs = 0
+  let serverError: string | undefined
+  const parser = createParser({
+    onEvent (event: EventSourceMessage) {
+      switch (event.event) {
+        case undefined:
+        case 'message': {
+          const item = parseDownstream(event.data)
+          if (isGap(item)) sink.gap(item)
+          else sink.message(item, recvUs)
+          break
+        }
+        case 'gap':
+          sink.gap(JSON.parse(event.data) as GapNotice)
+          break
+        case 'error':
+          serverError = `server error event: ${event.data}`
+          break
+        default:
+          throw new Error(`unknown event type ${JSON.stringify(event.event)}`)
+      }
+    },
+  })
+  try {
+    for await (const chunk of body) {
+      recvUs = nowUs()
+      parser.feed(decoder.decode(chunk, { stream: true }))
+    }
+    return serverError ?? 'event stream ended by the server'
+  } catch (err) {
+    body.destroy()
+    return serverError ?? (err as Error).message
+  }
+}
