@@ -1,0 +1,66 @@
+import type { RunResult } from '../results/schema.ts'
+import { listInvalidRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
+import { checkClaims } from './claims.ts'
+import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
+import { decideVerdicts, type VerdictCell } from './verdict.ts'
+
+const HEADERS = ['scenario', 'transport', 'delivered msg/s (target)', 'p50', 'p99', 'p99.9', 'bytes/msg', 'lost', 'status'] as const
+const RIGHT_ALIGNED = new Set([2, 3, 4, 5, 6, 7])
+
+function status (t: TransportSummary): string {
+  const invalid = t.invalidRounds.length
+  if (t.validRounds === 0) return `INVALID (${invalid} of ${invalid} rounds)`
+  return invalid === 0 ? `ok (${t.validRounds} rounds)` : `${t.validRounds} ok, ${invalid} INVALID`
+}
+
+function row (t: TransportSummary): string[] {
+  if (t.validRounds === 0) return [t.scenario, t.transport, '–', '–', '–', '–', '–', '–', status(t)]
+  return [
+    t.scenario,
+    t.transport,
+    `${formatNumber(t.metrics.msgs.median)} (${formatNumber(t.extra.targetPerSec.median)})`,
+    formatUs(t.metrics.p50.median),
+    formatUs(t.metrics.p99.median),
+    formatUs(t.latency.p999Us),
+    formatBytes(t.metrics.bytes.median),
+    formatNumber(t.counters.lost),
+    status(t),
+  ]
+}
+
+/** Lays out rows as an aligned plain-text table (numbers right-aligned). */
+export function formatTable (headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]): string => cells
+    .map((c, i) => (RIGHT_ALIGNED.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+    .join('  ').trimEnd()
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+function cellText (c: VerdictCell): string {
+  if (c.fit === 'best') return `${c.transport} (p99 ${formatUs(c.p99.median)})`
+  const margin = c.ratioToBest === null ? '' : `${formatChange(c.ratioToBest)} p99`
+  return `${c.transport} (${[margin, ...c.reasons].filter((x) => x !== '').join('; ')})`
+}
+
+/** The terminal summary of a run: key figures per (scenario, transport), the verdict, the claims, INVALID rounds. */
+export function renderTerminalSummary (result: RunResult): string {
+  const summaries = summarizeRun(result)
+  const lines = [formatTable(HEADERS, summaries.flatMap((s) => s.transports.map(row))), '', 'Verdict (median p99 over valid rounds; rules in the report):']
+  for (const v of decideVerdicts(summaries)) {
+    const parts = (['best', 'fits', 'poor', 'no verdict'] as const)
+      .map((fit) => [fit, v.cells.filter((c) => c.fit === fit)] as const)
+      .filter(([, cells]) => cells.length > 0)
+      .map(([fit, cells]) => `${fit}: ${cells.map(cellText).join(', ')}`)
+    lines.push(`  ${v.scenario}: ${parts.join(' | ')}`)
+  }
+  lines.push('', 'Claims:')
+  for (const c of checkClaims(summaries)) lines.push(`  ${c.status.padEnd(19)} ${c.claim}`)
+  const invalid = listInvalidRounds(result)
+  if (invalid.length > 0) {
+    lines.push('', `INVALID rounds (${invalid.length}), left out of every figure:`)
+    for (const r of invalid) lines.push(`  ${r.scenario} / ${r.transport} round ${r.round}: ${r.reasons.join('; ')}`)
+  }
+  if (result.runId.startsWith('fixture-')) lines.unshift('TEST FIXTURE: synthetic values, not a measurement.')
+  return lines.join('\n')
+}
