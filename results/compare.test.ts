@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest'
+import { compare, firstDifference, type CompareRow } from './compare.ts'
+import { buildControlledRun } from './fixtures/compare-runs.ts'
+import { renderMarkdown } from './markdown.ts'
+import { METRICS } from './metrics.ts'
+import type { RunResult } from './schema.ts'
+
+const ALL = METRICS.map((m) => m.key)
+const SCENARIO = 'fixture-broadcast'
+
+function row (rows: readonly CompareRow[], where: Partial<CompareRow>): CompareRow {
+  const found = rows.filter((r) => Object.entries(where).every(([k, v]) => r[k as keyof CompareRow] === v))
+  expect(found).toHaveLength(1)
+  return found[0] as CompareRow
+}
+
+describe('compare', () => {
+  it('the same data twice is within noise everywhere and does not fail the gate', () => {
+    const run = buildControlledRun({ rounds: 6, seed: 1 })
+    const result = compare(run, run, { thresholdPct: 10, metrics: ALL })
+    expect(result.hasRegression).toBe(false)
+    expect(new Set(result.rows.map((r) => r.verdict))).toEqual(new Set(['within noise']))
+    expect(result.rows.every((r) => r.ratio === 1 && r.pValue === 1)).toBe(true)
+  })
+
+  it('two runs of one setup with independent ±10% noise do not fail the gate', () => {
+    const result = compare(buildControlledRun({ rounds: 6, seed: 1 }), buildControlledRun({ rounds: 6, seed: 2 }), { thresholdPct: 10, metrics: ALL })
+    expect(result.rows.filter((r) => r.kind === 'absolute' && r.verdict === 'regression')).toEqual([])
+    expect(result.hasRegression).toBe(false)
+  })
+
+  it('a cross-transport ratio that worsens is reported but does not fail the gate', () => {
+    const base = buildControlledRun({ rounds: 6, seed: 1, noisePct: 2 })
+    // ws gets 40% faster, sse stays: sse / ws worsens although nothing regressed
+    const head: RunResult = {
+      ...base,
+      rounds: base.rounds.map((r) => r.transport === 'ws' ? { ...r, latency: { ...r.latency, p50Us: Math.round(r.latency.p50Us * 0.6) } } : r),
+    }
+    const result = compare(base, head, { thresholdPct: 10, metrics: ['p50'] })
+    expect(row(result.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'ws' }).verdict).toBe('improvement')
+    expect(row(result.rows, { kind: 'cross-transport', scenario: SCENARIO, transport: 'sse' }).verdict).toBe('regression')
+    expect(result.hasRegression).toBe(false)
+  })
+
+  it('an injected +30% p99 with 6 rounds per side is a regression; p50 of the same rounds is not', () => {
+    const base = buildControlledRun({ rounds: 6, seed: 1 })
+    const head = buildControlledRun({ rounds: 6, seed: 2, factors: { p99: 1.3 } })
+    const result = compare(base, head, { thresholdPct: 10, metrics: ALL })
+    const p99 = row(result.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'sse', metric: 'p99' })
+    expect(p99.verdict).toBe('regression')
+    expect(p99.changePct).toBeGreaterThan(15)
+    expect(p99.pValue).toBeLessThan(0.05)
+    expect(p99.interval?.lower).toBeGreaterThan(1)
+    const markdown = renderMarkdown(result, { base: 'base.json', head: 'head.json' })
+    expect(markdown).toMatch(/^## feedbench compare: REGRESSION\n/)
+    expect(markdown).toMatch(/\| sse \| p99 latency \(µs\) \| [\d,]+ \| [\d,]+ \| \+\d+\.\d% \| [\d.]+ – [\d.]+ \| 0\.00\d \| 6 \/ 6 \| \*\*regression\*\* \|/)
+    expect(row(result.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'sse', metric: 'p50' }).verdict).toBe('within noise')
+    expect(result.hasRegression).toBe(true)
+  })
+
+  it('an injected +5% p99 stays within noise with a 10% threshold', () => {
+    const base = buildControlledRun({ rounds: 6, seed: 1, noisePct: 1 })
+    const head = buildControlledRun({ rounds: 6, seed: 2, noisePct: 1, factors: { p99: 1.05 } })
+    const result = compare(base, head, { thresholdPct: 10, metrics: ['p99'] })
+    const p99 = row(result.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'ws', metric: 'p99' })
+    expect(p99.pValue).toBeLessThan(0.05) // significant, yet below the threshold
+    expect(p99.verdict).toBe('within noise')
+    expect(result.hasRegression).toBe(false)
+  })
+
+  it('reads direction from the metric: fewer msg/s is a regression, more is an improvement', () => {
+    const base = buildControlledRun({ rounds: 6, seed: 1, noisePct: 2 })
+    const slower = compare(base, buildControlledRun({ rounds: 6, seed: 2, noisePct: 2, factors: { msgs: 0.7 } }), { thresholdPct: 10, metrics: ['msgs'] })
+    expect(row(slower.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'ws' }).verdict).toBe('regression')
+    const faster = compare(base, buildControlledRun({ rounds: 6, seed: 2, noisePct: 2, factors: { p50: 0.7, p99: 0.7 } }), { thresholdPct: 10, metrics: ['p50'] })
+    expect(row(faster.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'ws' }).verdict).toBe('improvement')
+    expect(faster.hasRegression).toBe(false)
+  })
+
+  it('3 rounds per side can never be significant: rows say insufficient rounds and the gate passes', () => {
+    const result = compare(buildControlledRun({ rounds: 3, seed: 1 }), buildControlledRun({ rounds: 3, seed: 2, factors: { p99: 2 } }), { thresholdPct: 10, metrics: ['p99'] })
+    expect(new Set(result.rows.map((r) => r.verdict))).toEqual(new Set(['insufficient rounds']))
+    expect(result.rows[0]?.pValue).toBeCloseTo(0.1, 12)
+    expect(result.hasRegression).toBe(false)
+  })
+
+  it('leaves invalid rounds out and reports them', () => {
+    const invalid = [{ scenario: SCENARIO, transport: 'ws' as const, round: 2, reason: 'load generator saturated' }]
+    const base = buildControlledRun({ rounds: 6, seed: 1 })
+    const head = buildControlledRun({ rounds: 6, seed: 2, invalid })
+    const result = compare(base, head, { thresholdPct: 10, metrics: ['p50'] })
+    const ws = row(result.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'ws' })
+    expect([ws.baseRounds, ws.headRounds]).toEqual([6, 5])
+    expect(row(result.rows, { kind: 'cross-transport', scenario: SCENARIO, transport: 'sse' }).headRounds).toBe(5)
+    expect(result.excludedRounds).toEqual([{ side: 'head', scenario: SCENARIO, transport: 'ws', round: 2, reasons: ['load generator saturated'] }])
+    expect(renderMarkdown(result, { base: 'b', head: 'h' })).toContain('load generator saturated')
+  })
+
+  it('compares each transport to the first transport round by round', () => {
+    const base = buildControlledRun({ rounds: 6, seed: 1 })
+    const result = compare(base, base, { thresholdPct: 10, metrics: ['p50'] })
+    const cross = row(result.rows, { kind: 'cross-transport', scenario: SCENARIO, transport: 'sse' })
+    expect(cross.reference).toBe('ws')
+    expect(cross.unit).toBe('×')
+    expect(cross.baseMedian).toBeGreaterThan(0.9)
+    expect(cross.baseMedian).toBeLessThan(1.4)
+    expect(result.rows.some((r) => r.kind === 'cross-transport' && r.transport === 'ws')).toBe(false)
+  })
+
+  it('refuses runs whose configs differ, naming the key path and both values', () => {
+    const base = buildControlledRun({ rounds: 6, seed: 1 })
+    const head: RunResult = { ...base, scenarios: base.scenarios.map((s) => s.name === SCENARIO ? { ...s, payloadBytes: 1024 } : s) }
+    expect(() => compare(base, head, { thresholdPct: 10, metrics: ALL })).toThrow(expect.objectContaining({
+      code: 'BENCH_ERR_CONFIG_MISMATCH',
+      message: expect.stringContaining(`scenarios[${SCENARIO}].payloadBytes is 128 in base and 1024 in head`),
+    }))
+    const fewer = buildControlledRun({ rounds: 6, seed: 1, transports: ['ws'] })
+    expect(() => compare(base, fewer, { thresholdPct: 10, metrics: ALL })).toThrow(/options\.transports\[1\] is "sse" in base and absent in head|options\.transports is/)
+  })
+})
+
+describe('firstDifference', () => {
+  it('walks objects depth first and names nested keys and array indices', () => {
+    expect(firstDifference({ a: { b: [1, 2] } }, { a: { b: [1, 3] } }, 'x')).toEqual({ path: 'x.a.b[1]', base: '2', head: '3' })
+    expect(firstDifference({ a: 1 }, { a: 1, c: true }, 'x')).toEqual({ path: 'x.c', base: 'absent', head: 'true' })
+    expect(firstDifference({ a: 1 }, { a: 1 }, 'x')).toBeUndefined()
+  })
+})

@@ -1,0 +1,194 @@
+import { errors } from '../scenarios/core/errors.ts'
+import type { TransportName } from '../scenarios/core/transports.ts'
+import { METRICS, type MetricDefinition, type MetricKey } from './metrics.ts'
+import type { RoundResult, RunResult } from './schema.ts'
+import { bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue, type Interval } from './stats.ts'
+
+/** Significance level of the rank test: a change counts only when p < ALPHA. */
+export const ALPHA = 0.05
+
+/** Default noise threshold, percent: smaller changes are never flagged, however significant. */
+export const DEFAULT_THRESHOLD_PCT = 10
+
+/** What a comparison concluded for one row. */
+export type Verdict = 'regression' | 'improvement' | 'within noise' | 'insufficient rounds'
+
+/** Options of compare(). */
+export interface CompareOptions {
+  /** A change must exceed this many percent, in either direction, to be flagged. */
+  readonly thresholdPct: number
+  /** Metrics to compare, in METRICS order. */
+  readonly metrics: readonly MetricKey[]
+  /** Significance level; default ALPHA. */
+  readonly alpha?: number
+}
+
+/** One compared figure: a metric of one (scenario, transport), or its ratio to the scenario's reference transport. */
+export interface CompareRow {
+  /** 'absolute': the metric itself; 'cross-transport': per round, this transport's metric / the reference transport's. */
+  readonly kind: 'absolute' | 'cross-transport'
+  readonly scenario: string
+  readonly transport: TransportName
+  /** The transport divided by, for cross-transport rows; null for absolute rows. */
+  readonly reference: TransportName | null
+  readonly metric: MetricKey
+  readonly label: string
+  /** The metric's unit, or '×' for a cross-transport ratio. */
+  readonly unit: string
+  readonly smallerIsBetter: boolean
+  /** Valid rounds (paired rounds for cross-transport rows) on each side. */
+  readonly baseRounds: number
+  readonly headRounds: number
+  readonly baseMedian: number | null
+  readonly headMedian: number | null
+  /** headMedian / baseMedian. */
+  readonly ratio: number | null
+  /** (ratio − 1) × 100. */
+  readonly changePct: number | null
+  /** Bootstrap 95% interval of the ratio. */
+  readonly interval: Interval | null
+  /** Two-sided Mann-Whitney U p-value of head against base. */
+  readonly pValue: number | null
+  readonly verdict: Verdict
+}
+
+/** A round left out of the comparison because it was not valid. */
+export interface ExcludedRound {
+  readonly side: 'base' | 'head'
+  readonly scenario: string
+  readonly transport: TransportName
+  readonly round: number
+  readonly reasons: readonly string[]
+}
+
+/** Everything compare() found. */
+export interface Comparison {
+  readonly thresholdPct: number
+  readonly alpha: number
+  readonly rows: readonly CompareRow[]
+  readonly excludedRounds: readonly ExcludedRound[]
+  /** True when at least one absolute row is a regression: the gate fails (cross-transport rows inform, they do not gate). */
+  readonly hasRegression: boolean
+}
+
+/**
+ * Compares two runs per (scenario, transport, metric) over their valid rounds, and each transport's
+ * per-round ratio to the scenario's first transport. Throws BENCH_ERR_CONFIG_MISMATCH when the runs'
+ * configs differ.
+ */
+export function compare (base: RunResult, head: RunResult, options: CompareOptions): Comparison {
+  assertSameConfig(base, head)
+  const alpha = options.alpha ?? ALPHA
+  const metrics = METRICS.filter((m) => options.metrics.includes(m.key))
+  const rows: CompareRow[] = []
+  for (const scenario of base.scenarios.map((s) => s.name)) {
+    const transports = base.options.transports.filter((t) => base.rounds.some((r) => r.scenario === scenario && r.transport === t))
+    const reference = transports[0]
+    for (const transport of transports) {
+      for (const metric of metrics) {
+        const b = validRounds(base, scenario, transport).map(metric.of)
+        const h = validRounds(head, scenario, transport).map(metric.of)
+        rows.push({ kind: 'absolute', scenario, transport, reference: null, ...describe(metric), ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha) })
+      }
+    }
+    for (const transport of transports.slice(1)) {
+      if (reference === undefined) break
+      for (const metric of metrics) {
+        const b = pairedRatios(base, scenario, transport, reference, metric)
+        const h = pairedRatios(head, scenario, transport, reference, metric)
+        rows.push({ kind: 'cross-transport', scenario, transport, reference, ...describe(metric), unit: '×', ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha) })
+      }
+    }
+  }
+  const excludedRounds = [...excluded(base, 'base'), ...excluded(head, 'head')]
+  return { thresholdPct: options.thresholdPct, alpha, rows, excludedRounds, hasRegression: rows.some((r) => r.kind === 'absolute' && r.verdict === 'regression') }
+}
+
+/** Throws BENCH_ERR_CONFIG_MISMATCH naming the first key path whose value differs between the two runs' configs. */
+export function assertSameConfig (base: RunResult, head: RunResult): void {
+  const found = firstDifference(base.options.transports, head.options.transports, 'options.transports') ??
+    firstDifference(base.options.target, head.options.target, 'options.target') ??
+    firstDifference(base.scenarios.map((s) => s.name), head.scenarios.map((s) => s.name), 'scenarios (names)')
+  if (found !== undefined) throw new errors.BENCH_ERR_CONFIG_MISMATCH(found.path, found.base, found.head)
+  for (const scenario of base.scenarios) {
+    const other = head.scenarios.find((s) => s.name === scenario.name)
+    // description is prose, not a measurement setting
+    const diff = firstDifference({ ...scenario, description: '' }, { ...other, description: '' }, `scenarios[${scenario.name}]`)
+    if (diff !== undefined) throw new errors.BENCH_ERR_CONFIG_MISMATCH(diff.path, diff.base, diff.head)
+  }
+}
+
+/** The first key path (depth first, base's key order) where two JSON values differ, with both values as JSON text. */
+export function firstDifference (base: unknown, head: unknown, path: string): { path: string, base: string, head: string } | undefined {
+  if (isRecord(base) && isRecord(head)) {
+    const keys = [...Object.keys(base), ...Object.keys(head).filter((k) => !(k in base))]
+    for (const key of keys) {
+      const found = firstDifference(base[key], head[key], `${path}.${key}`)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  if (Array.isArray(base) && Array.isArray(head) && base.length === head.length) {
+    for (let i = 0; i < base.length; i++) {
+      const found = firstDifference(base[i], head[i], `${path}[${i}]`)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  if (JSON.stringify(base) === JSON.stringify(head)) return undefined
+  return { path, base: JSON.stringify(base) ?? 'absent', head: JSON.stringify(head) ?? 'absent' }
+}
+
+function judge (base: readonly number[], head: readonly number[], smallerIsBetter: boolean, thresholdPct: number, alpha: number) {
+  const counts = { baseRounds: base.length, headRounds: head.length }
+  if (base.length === 0 || head.length === 0) {
+    return { ...counts, baseMedian: null, headMedian: null, ratio: null, changePct: null, interval: null, pValue: null, verdict: 'insufficient rounds' as Verdict }
+  }
+  const baseMedian = median(base)
+  const headMedian = median(head)
+  const ratio = ratioOf(headMedian, baseMedian)
+  const changePct = (ratio - 1) * 100
+  const interval = bootstrapMedianRatio(base, head)
+  const { pValue } = mannWhitneyU(head, base)
+  const figures = { ...counts, baseMedian, headMedian, ratio, changePct, interval, pValue }
+  // with too few rounds no p-value can fall below alpha, so "no change" would be a claim we cannot make
+  if (smallestPValue(base.length, head.length) >= alpha) return { ...figures, verdict: 'insufficient rounds' as Verdict }
+  const isWorse = smallerIsBetter ? changePct > thresholdPct : changePct < -thresholdPct
+  const isBetter = smallerIsBetter ? changePct < -thresholdPct : changePct > thresholdPct
+  // both methods must agree: the rank test rejects "no change" and the interval of the ratio excludes 1
+  const isSignificant = pValue < alpha && (interval.lower > 1 || interval.upper < 1)
+  const verdict: Verdict = isSignificant && isWorse ? 'regression' : isSignificant && isBetter ? 'improvement' : 'within noise'
+  return { ...figures, verdict }
+}
+
+function describe (metric: MetricDefinition) {
+  return { metric: metric.key, label: metric.label, unit: metric.unit, smallerIsBetter: metric.smallerIsBetter }
+}
+
+/** Valid rounds of one (scenario, transport), in round order. */
+export function validRounds (run: RunResult, scenario: string, transport: TransportName): RoundResult[] {
+  return run.rounds
+    .filter((r) => r.scenario === scenario && r.transport === transport && r.status === 'valid')
+    .sort((x, y) => x.round - y.round)
+}
+
+/** Per round number valid for both transports: transport's metric / reference's metric. */
+export function pairedRatios (run: RunResult, scenario: string, transport: TransportName, reference: TransportName, metric: MetricDefinition): number[] {
+  const references = new Map(validRounds(run, scenario, reference).map((r) => [r.round, metric.of(r)]))
+  const out: number[] = []
+  for (const round of validRounds(run, scenario, transport)) {
+    const ref = references.get(round.round)
+    if (ref !== undefined) out.push(ratioOf(metric.of(round), ref))
+  }
+  return out
+}
+
+function excluded (run: RunResult, side: 'base' | 'head'): ExcludedRound[] {
+  return run.rounds
+    .filter((r) => r.status !== 'valid')
+    .map((r) => ({ side, scenario: r.scenario, transport: r.transport, round: r.round, reasons: r.invalidReasons }))
+}
+
+function isRecord (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import { binomial, bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue } from './stats.ts'
+
+describe('median', () => {
+  it('takes the middle value of an odd count and the mean of the two middle values of an even count', () => {
+    expect(median([3, 1, 2])).toBe(2)
+    expect(median([4, 1, 3, 2])).toBe(2.5)
+  })
+
+  it('refuses an empty list', () => {
+    expect(() => median([])).toThrow(RangeError)
+  })
+})
+
+describe('ratioOf', () => {
+  it('treats 0 / 0 as no change and x / 0 as infinite', () => {
+    expect(ratioOf(0, 0)).toBe(1)
+    expect(ratioOf(5, 0)).toBe(Infinity)
+    expect(ratioOf(13, 10)).toBeCloseTo(1.3, 12)
+  })
+})
+
+describe('mannWhitneyU', () => {
+  it('smallest two-sided p with 3, 4, 5 and 6 rounds per side is 0.1, 0.029, 0.008 and 0.002', () => {
+    const separated = (n: number) => mannWhitneyU(Array.from({ length: n }, (_, i) => i), Array.from({ length: n }, (_, i) => 100 + i))
+    expect(separated(3).pValue).toBeCloseTo(0.1, 12)
+    expect(separated(4).pValue).toBeCloseTo(2 / 70, 12)
+    expect(separated(5).pValue).toBeCloseTo(2 / 252, 12)
+    expect(separated(6).pValue).toBeCloseTo(2 / 924, 12)
+    expect(separated(3).method).toBe('exact')
+  })
+
+  it('agrees with smallestPValue', () => {
+    expect(smallestPValue(3, 3)).toBeCloseTo(0.1, 12)
+    expect(smallestPValue(6, 6)).toBeCloseTo(0.0021645, 6)
+    expect(smallestPValue(0, 6)).toBe(1)
+    expect(binomial(12, 6)).toBe(924)
+  })
+
+  it('matches scipy.stats.mannwhitneyu(method="exact") without ties', () => {
+    const r = mannWhitneyU([1.1, 2.3, 0.7, 4.0, 3.2, 2.9], [3.5, 4.4, 2.8, 5.1, 6.0, 3.9])
+    expect(r.u).toBe(5)
+    expect(r.pValue).toBeCloseTo(0.04112554112554113, 12)
+  })
+
+  it('is exact with ties: matches a full permutation test of |U − n1·n2/2|', () => {
+    // scipy.stats.permutation_test over all 462 splits gives 0.11038961038961038
+    const r = mannWhitneyU([1, 2, 2, 3, 4], [2, 3, 4, 4, 5, 6])
+    expect(r.u).toBe(5.5)
+    expect(r.pValue).toBeCloseTo(0.11038961038961038, 12)
+  })
+
+  it('uses the normal approximation with tie and continuity correction above 40 values', () => {
+    const x = [12, 15, 15, 17, 20, 21, 21, 22, 25, 30, 31, 33, 33, 35, 40, 41, 42, 45, 50, 51, 52]
+    const y = [14, 16, 18, 18, 23, 26, 28, 29, 29, 34, 36, 37, 38, 39, 44, 46, 47, 49, 55, 56, 58, 60]
+    const r = mannWhitneyU(x, y)
+    expect(r.method).toBe('normal')
+    expect(r.u).toBe(182)
+    // scipy.stats.mannwhitneyu(x, y, method='asymptotic', use_continuity=True)
+    expect(r.pValue).toBeCloseTo(0.23855684966107027, 6)
+  })
+
+  it('gives p = 1 for identical samples and is symmetric in its arguments', () => {
+    expect(mannWhitneyU([5, 5, 5], [5, 5, 5]).pValue).toBe(1)
+    expect(mannWhitneyU([1, 2, 3, 4], [1, 2, 3, 4]).pValue).toBe(1)
+    const a = [10, 12, 9, 14]
+    const b = [15, 11, 16, 18]
+    expect(mannWhitneyU(a, b).pValue).toBeCloseTo(mannWhitneyU(b, a).pValue, 12)
+  })
+})
+
+describe('bootstrapMedianRatio', () => {
+  const base = [100, 104, 97, 101, 99, 103]
+  const head = [131, 128, 134, 126, 130, 129]
+
+  it('is deterministic for a seed and brackets the observed ratio of medians', () => {
+    const first = bootstrapMedianRatio(base, head)
+    expect(bootstrapMedianRatio(base, head)).toEqual(first)
+    const observed = median(head) / median(base)
+    expect(first.lower).toBeLessThanOrEqual(observed)
+    expect(first.upper).toBeGreaterThanOrEqual(observed)
+    expect(first.lower).toBeGreaterThan(1.2)
+  })
+
+  it('changes with the seed and narrows with confidence', () => {
+    const wide = bootstrapMedianRatio(base, head, { seed: 7 })
+    const narrow = bootstrapMedianRatio(base, head, { seed: 7, confidence: 0.5 })
+    expect(narrow.upper - narrow.lower).toBeLessThanOrEqual(wide.upper - wide.lower)
+  })
+
+  it('is exactly 1 for identical constant samples', () => {
+    expect(bootstrapMedianRatio([7, 7, 7], [7, 7, 7])).toEqual({ lower: 1, upper: 1 })
+  })
+})
