@@ -122,9 +122,9 @@ export function scenarioCharts (s: ScenarioSummary, index: number, baseline?: Sc
       unit: 'µs/msg',
     }, [{ label: 'CPU µs/msg', color: '#E69F00', of: (t) => t.metrics.cpu.median }]),
     bars(id('memory'), s, {
-      title: 'Server RSS per open connection',
-      caption: 'Whole server RSS divided by open connections: it includes the process baseline, so with few connections it overstates the cost of one.',
+      title: 'Server memory per idle connection',
+      caption: 'Growth of server RSS from before the clients connected to after, per client, before any message flowed (older results: RSS over open connections). Noisy with few clients: the garbage collector moves RSS by hundreds of KiB.',
       unit: 'B',
-    }, [{ label: 'RSS / connection', color: '#999933', of: (t) => t.extra.serverRssPerConnectionBytes.median }]),
+    }, [{ label: 'memory / connection', color: '#999933', of: (t) => t.extra.serverRssPerConnectionBytes.median }]),
   ]
 }

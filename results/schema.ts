@@ -82,6 +82,8 @@ export const RoundResultSchema = Type.Object({
     published: Int(),
     upstreamReceived: Int(),
     cpuUsPerMessage: Num('server CPU (user + system) µs per delivered message'),
+    /** Server RSS growth from before the clients connected to after, divided by clients, before any message flows. */
+    idleMemoryPerConnectionBytes: Type.Optional(Num('bytes per idle connection')),
   }, { additionalProperties: false }),
   loadgens: Type.Array(ProcessStatsSchema),
 }, { additionalProperties: false })

@@ -64,7 +64,8 @@ const EXTRA: ReadonlyArray<readonly [ExtraKey, (r: RoundResult) => number]> = [
   ['payloadBytes', (r) => r.bytesPerMessage - r.overheadBytesPerMessage],
   ['setupBytesPerConnection', (r) => (r.bytes.setupRead + r.bytes.setupWritten) / Math.max(1, r.clients)],
   ['setupBytesPerMessage', (r) => (r.bytes.setupRead + r.bytes.setupWritten) / Math.max(1, r.deliveredInWindow)],
-  ['serverRssPerConnectionBytes', (r) => r.server.process.rssBytes / Math.max(1, r.server.openConnections)],
+  // growth of RSS with idle connections when the runner measured it, else RSS over open connections (an overestimate)
+  ['serverRssPerConnectionBytes', (r) => r.server.idleMemoryPerConnectionBytes ?? r.server.process.rssBytes / Math.max(1, r.server.openConnections)],
   ['clientBytesPerMessage', (r) => r.bytes.steadyWritten / Math.max(1, r.deliveredInWindow)],
   ['upstreamBytesPerMessage', (r) => (r.counters.upstreamSent > 0 ? r.bytes.steadyWritten / r.counters.upstreamSent : 0)],
   ['targetPerSec', (r) => r.targetPerSec],

@@ -76,6 +76,7 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
       published: stopped.published,
       upstreamReceived: stopped.upstreamReceived,
       cpuUsPerMessage: serverCpuUs / received,
+      idleMemoryPerConnectionBytes: (raw.idleRssBytes.connected - raw.idleRssBytes.before) / scenario.clients,
     },
     loadgens: reports.map((r) => r.process),
   }

@@ -26,6 +26,8 @@ export interface RoundRaw {
   readonly reports: readonly LoadgenReport[]
   readonly stopped: RunStopped
   readonly server: ServerStats
+  /** Server RSS just before the clients connected and once all were connected, before any message. */
+  readonly idleRssBytes: { readonly before: number, readonly connected: number }
 }
 
 const SERVER_START_TIMEOUT_MS = 30_000
@@ -50,6 +52,7 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
     const control = new ControlClient(baseUrl)
     if (plan.network.name !== 'loopback') proxy = await startNetworkProxy(baseUrl, plan.network)
 
+    const rssBefore = (await control.stats()).process.rssBytes
     for (const job of splitClients(plan, proxy?.url ?? baseUrl)) {
       const child = forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${job.worker} (${scenario.name}, ${transport})`)
       loadgens.push(child)
@@ -59,6 +62,7 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
     await Promise.all(loadgens.map((l) => l.next((m): m is Extract<LoadgenToRunner, { type: 'connected' }> => m.type === 'connected',
       connectTimeoutMs, 'its clients to connect')))
 
+    const rssConnected = (await control.stats()).process.rssBytes
     const runMs = scenario.warmupMs + scenario.durationMs
     const started = await control.run(runMs)
     for (const l of loadgens) l.send({ type: 'start', started, durationMs: runMs })
@@ -73,7 +77,7 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
       return m.report
     }))
     const serverStats = await control.stats()
-    return { plan, reports, stopped, server: serverStats }
+    return { plan, reports, stopped, server: serverStats, idleRssBytes: { before: rssBefore, connected: rssConnected } }
   } finally {
     for (const l of loadgens) l.send({ type: 'close' })
     await Promise.all(loadgens.map((l) => l.stop(null, STOP_GRACE_MS)))

@@ -35,6 +35,11 @@ export const ScenarioSchema = Type.Object({
   sendBufferCapBytes: Type.Integer({ minimum: 64 * 1024, maximum: 1024 * 1024 * 1024, default: 1024 * 1024 }), // 1 MiB per connection
   clientTimeoutMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }), // HTTP headers / body timeout in clients
   connectConcurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }), // connections opened at once
+  // browser-facing routes (ws, sse, long-poll, poll, upstream) answer 403 to an Origin header not listed
+  // here, exactly as scheme://host[:port]; [] (default) checks nothing. Requests without Origin pass.
+  allowedOrigins: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, default: [] }),
+  // the same routes answer 403 when the Host header's name (port ignored) is not listed; [] checks nothing
+  allowedHosts: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, default: [] }),
   transports: Type.Object({
     ws: Type.Object({
       perMessageDeflate: Type.Boolean({ default: false }), // off on BOTH sides unless set

@@ -30,6 +30,7 @@ export const errors = {
   // wire protocol (answered by servers with the status code)
   BENCH_ERR_BAD_REQUEST: define('BENCH_ERR_BAD_REQUEST', 'Invalid %s: %s (allowed: %s)', 400),
   BENCH_ERR_SHUTTING_DOWN: define('BENCH_ERR_SHUTTING_DOWN', 'Server is shutting down', 503),
+  BENCH_ERR_FORBIDDEN: define('BENCH_ERR_FORBIDDEN', 'Forbidden %s: %s (allowed: %s)', 403),
   BENCH_ERR_NOT_RUNNING: define('BENCH_ERR_NOT_RUNNING', 'No run in progress: %s', 409),
   BENCH_ERR_PROTOCOL: define('BENCH_ERR_PROTOCOL', '%s protocol error: %s'),
 

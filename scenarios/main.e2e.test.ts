@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { readResult } from '../results/store.ts'
+import type { RunResult } from '../results/schema.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const TSX = import.meta.resolve('tsx')
+
+interface Outcome { code: number | null, stdout: string, stderr: string }
+
+function bench (args: readonly string[], timeoutMs = 120_000): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', TSX, 'scenarios/main.ts', ...args], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => resolve({ code: err === null ? 0 : (typeof err.code === 'number' ? err.code : null), stdout, stderr }))
+  })
+}
+
+function scenarioFile (content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'feedbench-scenario-'))
+  const path = join(dir, 'scenario.json')
+  writeFileSync(path, JSON.stringify(content))
+  return path
+}
+
+describe('npm run bench end to end', () => {
+  it('runs a tiny config over all four transports and leaves a schema-valid result and a report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feedbench-run-'))
+    const out = await bench(['--scenario', 'ticker', '--rounds', '1', '--duration', '800ms', '--warmup', '200ms', '--clients', '3',
+      '--rate', '50', '--out', dir, '--report', join(dir, 'index.html'), '--json'])
+    expect(out.stderr).not.toContain('error:')
+    expect([0, 3]).toContain(out.code)
+    const printed = JSON.parse(out.stdout) as RunResult
+    const stored = readResult(join(dir, 'latest.json'))
+    expect(stored).toEqual(printed)
+    expect(stored.rounds.map((r) => r.transport).sort()).toEqual(['long-poll', 'poll', 'sse', 'ws'])
+    for (const r of stored.rounds) {
+      expect(r.counters.lost).toBe(0)
+      expect(r.counters.expected).toBe(r.counters.received)
+      expect(r.latency.count).toBeGreaterThan(0)
+      expect(r.bytes.steadyRead).toBeGreaterThan(r.payloadBytesReceived)
+    }
+    expect(stored.scenarios[0]?.clients).toBe(3)
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('<canvas')
+    expect(out.stderr).toContain('scenario  transport')
+  })
+})
+
+describe('bad input is refused before any load, with one clear error', () => {
+  const cases: Array<[string, () => string[], RegExp, number]> = [
+    ['unknown scenario name lists the available ones', () => ['--scenario', 'tickr'],
+      /BENCH_ERR_UNKNOWN_SCENARIO: Unknown scenario "tickr" \(available: ticker, chat/, 2],
+    ['rate 0', () => ['--rate', '0'], /ratePerSec = 0 is not allowed \(a number > 0/, 2],
+    ['negative rate in a scenario file', () => ['--scenario', scenarioFile({ name: 'neg', pattern: 'broadcast', ratePerSec: -5 })],
+      /ratePerSec = -5 is not allowed/, 2],
+    ['unknown key in a scenario file is named', () => ['--scenario', scenarioFile({ name: 'typo', pattern: 'broadcast', clientz: 5 })],
+      /unknown key "clientz"/, 2],
+    ['payload above the server limit', () => ['--scenario', scenarioFile({ name: 'huge', pattern: 'broadcast', payloadBytes: 17 * 1024 * 1024 })],
+      /payloadBytes = 17825792 is not allowed \(an integer >= 0 <= 16777216\)/, 2],
+    ['long-poll hold at or above the client timeout', () => ['--scenario',
+      scenarioFile({ name: 'hold', pattern: 'broadcast', clientTimeoutMs: 10_000, transports: { longPoll: { holdMs: 12_000 } } })],
+    /holdMs = 12000 must be below clientTimeoutMs = 10000/, 2],
+    ['more clients than ulimit -n allows', () => ['--clients', '20000'], /BENCH_ERR_LIMIT_EXCEEDED: --clients for scenario "ticker" is 20000.*ulimit -n/, 2],
+    ['unreachable target', () => ['--target', 'http://127.0.0.1:9'], /BENCH_ERR_TARGET_UNREACHABLE: Target http:\/\/127.0.0.1:9 is unreachable/, 1],
+    ['unknown transport', () => ['--transport', 'grpc'], /Unknown transport "grpc" \(available: ws, sse, long-poll, poll\)/, 2],
+    ['unknown network profile', () => ['--network', 'moon'], /Invalid --network: "moon" \(allowed: loopback, lan, wan, mobile\)/, 2],
+  ]
+
+  it.each(cases)('%s', async (_name, args, message, code) => {
+    const dir = mkdtempSync(join(tmpdir(), 'feedbench-bad-'))
+    const out = await bench([...args(), '--out', dir, '--report', join(dir, 'index.html')], 30_000)
+    expect(out.stderr).toMatch(message)
+    expect(out.stderr.trim().split('\n')).toHaveLength(1)
+    expect(out.code).toBe(code)
+    expect(existsSync(join(dir, 'latest.json'))).toBe(false)
+  })
+})
