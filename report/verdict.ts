@@ -41,7 +41,7 @@ export function verdictRulesText (): string[] {
     `A transport qualifies when it lost no message and delivered at least ${minDeliveredPct}% of the target rate (median over rounds).`,
     'best: the qualifying transport with the lowest median p99 delivery latency (ties: lower median p50).',
     `fits: a qualifying transport whose median p99 is within ${latencyMarginPct}% of the best one's, or whose interval of the median p99 overlaps the best one's (the run cannot tell them apart).`,
-    `poor: a transport that does not qualify, or whose median p99 is more than ${latencyMarginPct}% above the best one's with an interval clear of the best one's.`,
+    `poor: a transport that does not qualify, or whose median p99 is more than ${latencyMarginPct}% above the best one's with an interval clear of the best one's (with one round there is no interval: the margin alone decides, and the cell says it is unconfirmed).`,
     'Each cell shows the median p99 with its interval, the margin to the best transport, and how many valid rounds back it.',
   ]
 }
@@ -85,7 +85,9 @@ export function decideScenario (summary: ScenarioSummary): ScenarioVerdict {
       p99,
       ratioToBest,
       overlapsBest,
-      reasons: [`p99 interval clear of the best one's (${formatUs(best?.metrics.p99.lo ?? Number.NaN)}–${formatUs(best?.metrics.p99.hi ?? Number.NaN)})`],
+      reasons: [p99.n < 2 || (best?.metrics.p99.n ?? 0) < 2
+        ? 'one round only: the margin is unconfirmed (run --rounds 3 or more for an interval)'
+        : `p99 interval clear of the best one's (${formatUs(best?.metrics.p99.lo ?? Number.NaN)}–${formatUs(best?.metrics.p99.hi ?? Number.NaN)})`],
     }
   })
   return { scenario: summary.scenario, best: best?.transport ?? null, cells }

@@ -13,7 +13,7 @@ export class ControlClient {
     try {
       return await this.call<ServerInfo>('GET', PATHS.controlInfo)
     } catch (cause) {
-      throw new errors.BENCH_ERR_TARGET_UNREACHABLE(this.baseUrl, (cause as Error).message, { cause })
+      throw new errors.BENCH_ERR_TARGET_UNREACHABLE(this.baseUrl, rootMessage(cause), { cause })
     }
   }
 
@@ -38,9 +38,22 @@ export class ControlClient {
       init.body = JSON.stringify(body)
       init.headers = { 'content-type': 'application/json' }
     }
-    const res = await fetch(this.baseUrl + path, init)
-    const text = await res.text()
+    let res: Response
+    let text: string
+    try {
+      res = await fetch(this.baseUrl + path, init)
+      text = await res.text()
+    } catch (cause) {
+      throw new errors.BENCH_ERR_SERVER_LOST(this.baseUrl, `${method} ${path}`, rootMessage(cause), { cause })
+    }
     if (!res.ok) throw new errors.BENCH_ERR_CHILD_FAILED(`server ${this.baseUrl}`, `${method} ${path} answered ${res.status}: ${text.slice(0, 200)}`)
     return JSON.parse(text) as T
   }
+}
+
+/** The innermost cause's message (fetch wraps ECONNREFUSED and friends in "fetch failed"). */
+function rootMessage (err: unknown): string {
+  let e = err as Error & { cause?: unknown }
+  while (e.cause instanceof Error) e = e.cause as Error & { cause?: unknown }
+  return e.message
 }

@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process'
+import { execFile, fork } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { readResult } from '../results/store.ts'
 import type { RunResult } from '../results/schema.ts'
 
@@ -50,6 +51,14 @@ describe('npm run bench end to end', () => {
 })
 
 describe('bad input is refused before any load, with one clear error', () => {
+  let closedPort = 0
+  beforeAll(async () => {
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    closedPort = (probe.address() as AddressInfo).port
+    await new Promise((resolve) => probe.close(resolve))
+  })
+
   const cases: Array<[string, () => string[], RegExp, number]> = [
     ['unknown scenario name lists the available ones', () => ['--scenario', 'tickr'],
       /BENCH_ERR_UNKNOWN_SCENARIO: Unknown scenario "tickr" \(available: ticker, chat/, 2],
@@ -64,7 +73,7 @@ describe('bad input is refused before any load, with one clear error', () => {
       scenarioFile({ name: 'hold', pattern: 'broadcast', clientTimeoutMs: 10_000, transports: { longPoll: { holdMs: 12_000 } } })],
     /holdMs = 12000 must be below clientTimeoutMs = 10000/, 2],
     ['more clients than ulimit -n allows', () => ['--clients', '20000'], /BENCH_ERR_LIMIT_EXCEEDED: --clients for scenario "ticker" is 20000.*ulimit -n/, 2],
-    ['unreachable target', () => ['--target', 'http://127.0.0.1:9'], /BENCH_ERR_TARGET_UNREACHABLE: Target http:\/\/127.0.0.1:9 is unreachable/, 1],
+    ['unreachable target', () => ['--target', `http://127.0.0.1:${closedPort}`], /BENCH_ERR_TARGET_UNREACHABLE: Target http:\/\/127.0.0.1:\d+ is unreachable: connect ECONNREFUSED/, 1],
     ['unknown transport', () => ['--transport', 'grpc'], /Unknown transport "grpc" \(available: ws, sse, long-poll, poll\)/, 2],
     ['unknown network profile', () => ['--network', 'moon'], /Invalid --network: "moon" \(allowed: loopback, lan, wan, mobile\)/, 2],
   ]
@@ -76,5 +85,29 @@ describe('bad input is refused before any load, with one clear error', () => {
     expect(out.stderr.trim().split('\n')).toHaveLength(1)
     expect(out.code).toBe(code)
     expect(existsSync(join(dir, 'latest.json'))).toBe(false)
+  })
+})
+
+describe('a server lost in the middle of a round', () => {
+  it('makes the run fail loudly with a non-zero exit and no result file', async () => {
+    const server = fork(join(ROOT, 'servers/main.ts'), ['--scenario', 'ticker', '--transport', 'ws', '--port', '0', '--idle'],
+      { cwd: ROOT, execArgv: ['--import', TSX], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        server.once('message', (m) => resolve((m as { url: string }).url))
+        server.once('exit', () => reject(new Error('server exited before listening')))
+      })
+      const dir = mkdtempSync(join(tmpdir(), 'feedbench-kill-'))
+      const running = bench(['--scenario', 'ticker', '--transport', 'ws', '--target', url, '--rounds', '1', '--duration', '4s',
+        '--warmup', '200ms', '--out', dir, '--report', join(dir, 'index.html')], 60_000)
+      await new Promise((resolve) => setTimeout(resolve, 3_000))
+      server.kill('SIGKILL')
+      const out = await running
+      expect(out.code).toBe(1)
+      expect(out.stderr).toMatch(/error: BENCH_ERR_SERVER_LOST: Server http:\/\/127.0.0.1:\d+ stopped answering during POST \/_feedbench\/stop/)
+      expect(existsSync(join(dir, 'latest.json'))).toBe(false)
+    } finally {
+      server.kill('SIGKILL')
+    }
   })
 })

@@ -24,6 +24,7 @@ export const errors = {
   BENCH_ERR_PORT_IN_USE: define('BENCH_ERR_PORT_IN_USE', 'Port %s on %s is already in use (choose another --port, or 0 for any free port)'),
   BENCH_ERR_TARGET_UNREACHABLE: define('BENCH_ERR_TARGET_UNREACHABLE', 'Target %s is unreachable: %s (start one with npm run serve)'),
   BENCH_ERR_TARGET_MISMATCH: define('BENCH_ERR_TARGET_MISMATCH', 'Target %s cannot run this scenario: %s'),
+  BENCH_ERR_SERVER_LOST: define('BENCH_ERR_SERVER_LOST', 'Server %s stopped answering during %s: %s (the round cannot be reconciled)'),
   BENCH_ERR_CHILD_FAILED: define('BENCH_ERR_CHILD_FAILED', '%s process failed: %s'),
   BENCH_ERR_TIMEOUT: define('BENCH_ERR_TIMEOUT', '%s did not finish within %s ms'),
 
