@@ -20,6 +20,19 @@ describe('DeliveryRecorder', () => {
     expect(r.payloadBytesReceived).toBe(5 * 4)
   })
 
+  it('buckets the window\'s first deliveries per second of tSched, adding up to deliveredInWindow', () => {
+    const r = new DeliveryRecorder()
+    r.setWindow(1_000_000, 3_000_000)
+    r.record(env(999_999), 1_000_100, true) // warm-up
+    r.record(env(1_000_000), 1_000_500, true)
+    r.record(env(2_500_000), 2_501_000, true)
+    r.record(env(2_600_000), 2_600_900, true)
+    r.record(env(2_600_000), 2_600_900, false) // duplicate
+    const timeline = r.encodeTimeline()
+    expect(timeline.map((b) => [b.second, b.delivered])).toEqual([[0, 1], [1, 2]])
+    expect(timeline.reduce((n, b) => n + b.delivered, 0)).toBe(r.deliveredInWindow)
+  })
+
   it('counts an impossible latency as out of range instead of recording it', () => {
     const r = new DeliveryRecorder()
     r.setWindow(0, 100_000_000)

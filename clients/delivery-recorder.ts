@@ -1,5 +1,6 @@
 import type { Envelope } from '../scenarios/core/envelope.ts'
 import { LatencyRecorder } from '../scenarios/core/histogram.ts'
+import { TimelineRecorder, type TimelineBucket } from '../scenarios/core/timeline.ts'
 
 // Messages can arrive between the runner's POST /run and its 'start' message, before the window is
 // known; they wait here (three numbers each). The gap is milliseconds, so the cap is never near.
@@ -21,11 +22,13 @@ export class DeliveryRecorder {
   private windowStartUs = Number.NaN
   private windowEndUs = Number.NaN
   private pending: number[] = []
+  private timeline: TimelineRecorder | undefined
 
   /** Sets the measured window and records what arrived before it was known. */
   setWindow (startUs: number, endUs: number): void {
     this.windowStartUs = startUs
     this.windowEndUs = endUs
+    this.timeline = new TimelineRecorder(startUs, endUs)
     const pending = this.pending
     this.pending = []
     for (let i = 0; i < pending.length; i += 3) this.recordTimes(pending[i] as number, pending[i + 1] as number, pending[i + 2] as number)
@@ -48,10 +51,16 @@ export class DeliveryRecorder {
     return this.latency.outOfRange + this.latencyFromSend.outOfRange + this.droppedBeforeStart
   }
 
+  /** Per second of the measured window (by tSched): deliveries and encoded latency histograms; empty before setWindow. */
+  encodeTimeline (): TimelineBucket[] {
+    return this.timeline?.encode() ?? []
+  }
+
   private recordTimes (tSchedUs: number, tSendUs: number, recvUs: number): void {
     if (tSchedUs < this.windowStartUs || tSchedUs >= this.windowEndUs) return
     this.deliveredInWindow++
     this.latency.record(recvUs - tSchedUs)
+    this.timeline?.record(tSchedUs, recvUs - tSchedUs)
     this.latencyFromSend.record(recvUs - tSendUs)
   }
 }

@@ -13,6 +13,10 @@ export interface SessionCounters {
   errors: number
   upstreamSent: number
   upstreamFailed: number
+  /** Frozen (slow) clients whose connection the server ended. */
+  slowConsumerCuts: number
+  /** First deliveries published before the client noticed its connection had dropped. */
+  replayed: number
 }
 
 /** What the report needs to know of one client. */
@@ -24,6 +28,8 @@ export interface ReportedClient {
   readonly firstConnectStartUs: number
   readonly firstRecvUs: number
   readonly isConnectedBeforeStart: boolean
+  /** Cut as a slow consumer: what it missed after it stopped reading is explained by the cut. */
+  readonly wasCut: boolean
 }
 
 /** Everything one process measured, at the end of a round. */
@@ -34,6 +40,8 @@ export interface ReportInput {
   readonly recorder: DeliveryRecorder
   readonly connectTime: LatencyRecorder
   readonly counters: SessionCounters
+  /** Time to recover from dropped connections (µs); absent or empty when none dropped. */
+  readonly recoverTime?: LatencyRecorder
   readonly process: ProcessStats
   /** Lag of upstream sends behind their schedule (undefined: the pattern sends nothing upstream). */
   readonly upstreamLag: LatencyRecorder | undefined
@@ -57,6 +65,7 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
   let outOfOrder = 0
   let resets = 0
   let gapNotified = 0
+  let lostToCuts = 0
   for (const slot of slots) {
     const t = slot.tracker
     const range = stopped.streams[slot.stream] ?? EMPTY_RANGE
@@ -69,7 +78,8 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
     outOfOrder += t.outOfOrder
     resets += t.resets
     gapNotified += t.gapNotified
-    if (r.unexplained > 0 && missing.length < MISSING_LISTED) {
+    if (slot.wasCut) lostToCuts += r.unexplained
+    else if (r.unexplained > 0 && missing.length < MISSING_LISTED) {
       missing.push({ client: slot.id, stream: slot.stream, count: r.unexplained, seqs: r.missing })
     }
     if (slot.firstRecvUs > 0) firstMessage.record(slot.firstRecvUs - slot.firstConnectStartUs)
@@ -86,6 +96,9 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
     gapNotified,
     upstreamSent: counters.upstreamSent,
     upstreamFailed: counters.upstreamFailed,
+    slowConsumerCuts: counters.slowConsumerCuts,
+    lostToCuts,
+    replayed: counters.replayed,
   }
   const lagP99Us = input.upstreamLag === undefined || input.upstreamLag.histogram.totalCount === 0
     ? undefined
@@ -100,8 +113,10 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
       latencyFromSend: recorder.latencyFromSend.encode(),
       connect: input.connectTime.encode(),
       firstMessage: firstMessage.encode(),
+      ...(input.recoverTime === undefined || input.recoverTime.histogram.totalCount === 0 ? {} : { recover: input.recoverTime.encode() }),
     },
     deliveredInWindow: recorder.deliveredInWindow,
+    timeline: recorder.encodeTimeline(),
     outOfRange: recorder.outOfRange(),
     bytes: sumWireBytes(slots.map((s) => s.bytes.snapshot())),
     payloadBytesReceived: recorder.payloadBytesReceived,

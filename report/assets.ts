@@ -86,6 +86,25 @@ export const CLIENT_SCRIPT = `(function () {
       }
     }
   }
+  function timelineConfig (spec) {
+    return {
+      type: 'scatter',
+      data: {
+        datasets: spec.series.map(function (s) {
+          return { label: s.label, data: s.points, borderColor: s.color, backgroundColor: s.color, showLine: true,
+            borderDash: s.dashed ? [6, 4] : [], pointRadius: s.dashed ? 0 : 2, pointHitRadius: 6, borderWidth: s.dashed ? 1 : 2 }
+        })
+      },
+      options: {
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'second of the measured window (by scheduled time)' }, ticks: { precision: 0 } },
+          y: { type: 'logarithmic', title: { display: true, text: 'latency' },
+            ticks: { callback: function (v) { return isRound(v) ? fmtUs(v) : '' } } }
+        },
+        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ', second ' + c.parsed.x + ': ' + fmtUs(c.parsed.y) } } } }
+      }
+    }
+  }
   function barConfig (spec) {
     var stacked = spec.stacked === true
     return {
@@ -110,7 +129,7 @@ export const CLIENT_SCRIPT = `(function () {
   data.charts.forEach(function (spec) {
     var canvas = document.getElementById(spec.id)
     if (canvas === null) return
-    charts.push(new Chart(canvas, spec.kind === 'percentile' ? percentileConfig(spec) : barConfig(spec)))
+    charts.push(new Chart(canvas, spec.kind === 'percentile' ? percentileConfig(spec) : spec.kind === 'timeline' ? timelineConfig(spec) : barConfig(spec)))
   })
   function resizeAll () { charts.forEach(function (c) { c.resize() }) }
   window.addEventListener('beforeprint', resizeAll)

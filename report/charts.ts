@@ -20,7 +20,7 @@ export interface ChartSeries {
 /** Everything the browser needs to draw one chart; plain JSON, embedded escaped. */
 export interface ChartSpec {
   readonly id: string
-  readonly kind: 'percentile' | 'bar'
+  readonly kind: 'percentile' | 'bar' | 'timeline'
   readonly title: string
   /** One line: how to read the chart. */
   readonly caption: string
@@ -67,6 +67,28 @@ function round3 (n: number): number {
   return Number.isFinite(n) ? Number(n.toPrecision(4)) : 0
 }
 
+/** The latency-over-time chart of one scenario (p99 solid, max dashed, per transport); undefined when no round has a timeline. */
+export function timelineChart (id: string, s: ScenarioSummary): ChartSpec | undefined {
+  const ts = valid(s).filter((t) => t.timeline.some((p) => p.deliveredMedian > 0))
+  if (ts.length === 0) return undefined
+  // a second without deliveries has no latency to draw: the line breaks there instead of dropping to zero
+  const points = (t: TransportSummary, of: (p: TransportSummary['timeline'][number]) => number): Array<{ x: number, y: number }> =>
+    t.timeline.filter((p) => p.deliveredMedian > 0).map((p) => ({ x: p.second, y: Math.max(1, of(p)) }))
+  return {
+    id,
+    kind: 'timeline',
+    title: 'Latency over time (1 s buckets)',
+    caption: 'Each point is one second of the measured window by scheduled send time: solid p99 (median over valid rounds), dashed max; a spike is a stall that hit that second, a rising line is a backlog building up.',
+    unit: 'µs',
+    labels: [],
+    series: ts.flatMap((t) => [
+      { label: `${t.transport} p99`, color: TRANSPORT_COLORS[t.transport], points: points(t, (p) => p.p99MedianUs) },
+      { label: `${t.transport} max`, color: TRANSPORT_COLORS[t.transport], points: points(t, (p) => p.maxUs), dashed: true },
+    ]),
+    logY: true,
+  }
+}
+
 /** The evidence charts of one scenario; `baseline` adds the baseline's curves (dashed) to the percentile plot. */
 export function scenarioCharts (s: ScenarioSummary, index: number, baseline?: ScenarioSummary): ChartSpec[] {
   const id = (name: string): string => `chart-${index}-${name}`
@@ -86,6 +108,7 @@ export function scenarioCharts (s: ScenarioSummary, index: number, baseline?: Sc
       series: curves,
       logY: true,
     },
+    ...[timelineChart(id('timeline'), s)].filter((c): c is ChartSpec => c !== undefined),
     bars(id('throughput'), s, {
       title: 'Delivered vs target rate (median over rounds)',
       caption: 'Each delivered bar should reach its target bar; a shortfall means the transport did not keep up with the offered load.',

@@ -9,6 +9,9 @@ const COUNTERS: ReadonlyArray<readonly [string, (t: TransportSummary) => number]
   ['expected', (t) => t.counters.expected],
   ['lost (gaps)', (t) => t.counters.lost],
   ['gap notices from server', (t) => t.counters.gapNotified],
+  ['lost by clients cut as slow consumers (explained)', (t) => t.counters.lostToCuts],
+  ['slow-consumer cuts seen by clients', (t) => t.counters.slowConsumerCuts],
+  ['replayed after a reconnect', (t) => t.counters.replayed],
   ['duplicates', (t) => t.counters.duplicates],
   ['out of order', (t) => t.counters.outOfOrder],
   ['reconnects', (t) => t.counters.reconnects],
@@ -62,7 +65,7 @@ function countersTable (ts: readonly TransportSummary[]): SafeHtml {
 }
 
 function chartHtml (spec: ChartSpec): SafeHtml {
-  return html`<figure class="chart${spec.kind === 'percentile' ? ' wide' : ''}"><h4>${spec.title}</h4>
+  return html`<figure class="chart${spec.kind === 'bar' ? '' : ' wide'}"><h4>${spec.title}</h4>
 <div class="chart-box"><canvas id="${spec.id}" role="img" aria-label="${spec.title}">${spec.title}: the figures are in the tables.</canvas></div>
 <figcaption>${spec.caption}</figcaption></figure>`
 }

@@ -50,7 +50,7 @@ describe('renderReport', () => {
     const json = /<script type="application\/json" id="feedbench-data">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? ''
     expect(json.length).toBeGreaterThan(0)
     expect(json).not.toMatch(/<\/script/i)
-    expect(JSON.parse(json).charts.length).toBe(14)
+    expect(JSON.parse(json).charts.length).toBe(16) // 2 scenarios × 8 charts (percentiles, timeline, 6 bars)
     expect(page.match(/<script\b/g)).toHaveLength(3)
     expect(page.match(/<\/script>/g)).toHaveLength(3)
   })

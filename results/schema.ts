@@ -37,6 +37,9 @@ const CountersSchema = Type.Object({
   gapNotified: Int(),
   upstreamSent: Int(),
   upstreamFailed: Int(),
+  slowConsumerCuts: Type.Optional(Int('clients that stopped reading (faults.slowClients) and were then cut off by the server')),
+  lostToCuts: Type.Optional(Int('part of lost that clients cut as slow consumers missed after they stopped reading (explained)')),
+  replayed: Type.Optional(Int('deliveries after a reconnect of messages published before the drop was noticed (from the ring)')),
 }, { additionalProperties: false })
 
 const WireBytesSchema = Type.Object({
@@ -65,11 +68,24 @@ export const RoundResultSchema = Type.Object({
     latencyFromSend: Type.String({ description: 'delivery latency from tSend, µs' }),
     connect: Type.String({ description: 'connect time, µs' }),
     firstMessage: Type.String({ description: 'connect start to first message, µs' }),
+    recover: Type.Optional(Type.String({ description: 'dropped connection noticed to resumed connection usable, µs' })),
   }, { additionalProperties: false }),
   latency: HistogramSummarySchema,
+  /** Time to recover from dropped connections (present when a connection dropped and resumed). */
+  recover: Type.Optional(HistogramSummarySchema),
+  /** Clients connected per second while the round's clients connected. */
+  connectRatePerSec: Type.Optional(Num('clients connected per second')),
   outOfRange: Int(),
   deliveredInWindow: Int(),
   deliveredPerSec: Num('messages received per second in the measured window, all clients'),
+  /** Per 1-second bucket of the measured window (by tSched), all load generators' histograms added; absent in older files. */
+  timeline: Type.Optional(Type.Array(Type.Object({
+    second: Int('0-based second of the measured window'),
+    delivered: Int('first deliveries scheduled in this second'),
+    p50Us: Int(),
+    p99Us: Int(),
+    maxUs: Int(),
+  }, { additionalProperties: false }))),
   targetPerSec: Num('messages per second the scenario asks to deliver, all clients'),
   bytes: WireBytesSchema,
   payloadBytesReceived: Int(),
@@ -84,8 +100,36 @@ export const RoundResultSchema = Type.Object({
     cpuUsPerMessage: Num('server CPU (user + system) µs per delivered message'),
     /** Server RSS growth from before the clients connected to after, divided by clients, before any message flows. */
     idleMemoryPerConnectionBytes: Type.Optional(Num('bytes per idle connection')),
+    faultDrops: Type.Optional(Int('client connections the server dropped on purpose (faults.dropSharePerSec)')),
   }, { additionalProperties: false }),
   loadgens: Type.Array(ProcessStatsSchema),
+}, { additionalProperties: false })
+
+const RampStepSchema = Type.Object({
+  clients: Int(),
+  status: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('skipped')]),
+  /** Why the step failed or was skipped (empty when it passed). */
+  reasons: Type.Array(Type.String()),
+  connectRatePerSec: Type.Optional(Num('clients connected per second')),
+  p50Us: Type.Optional(Int()),
+  p99Us: Type.Optional(Int()),
+  deliveredPerSec: Type.Optional(Num()),
+  targetPerSec: Type.Optional(Num()),
+  serverRssBytes: Type.Optional(Int('server RSS at the end of the step')),
+  memoryPerConnectionBytes: Type.Optional(Num('server RSS growth per connected client, before any message')),
+  serverCpuUsPerMessage: Type.Optional(Num()),
+  lost: Type.Optional(Int()),
+  errors: Type.Optional(Int()),
+}, { additionalProperties: false })
+
+/** A client ramp (scenario ramp.steps > 0) for one transport: one step per client count, ending at the first failed step. */
+export const RampResultSchema = Type.Object({
+  scenario: Type.String(),
+  transport: TransportSchema,
+  p99LimitUs: Int('a step passes when its delivery p99 is below this'),
+  /** Most clients of a passed step, or null when no step passed. */
+  maxClientsUnderLimit: Type.Union([Int(), Type.Null()]),
+  steps: Type.Array(RampStepSchema),
 }, { additionalProperties: false })
 
 /** One run of `npm run bench`. */
@@ -112,6 +156,10 @@ export const RunResultSchema = Type.Object({
     quick: Type.Boolean(),
     target: Type.Union([Type.String(), Type.Null()]),
     transports: Type.Array(TransportSchema),
+    /** Named run size (--profile), absent when none was given. */
+    profile: Type.Optional(Type.String()),
+    /** Test mode only: delay the server added to every published batch, µs (absent: none). Such a run is not a real measurement. */
+    injectedDelayUs: Type.Optional(Num('injected delay per published batch, µs (test mode)')),
     /** Network profile between clients and server (absent: loopback, no proxy). */
     network: Type.Optional(Type.Object({
       name: Type.String(),
@@ -122,6 +170,14 @@ export const RunResultSchema = Type.Object({
   }, { additionalProperties: false }),
   scenarios: Type.Array(ScenarioSchema),
   rounds: Type.Array(RoundResultSchema),
+  /** (scenario, transport) pairs not run because the scenario does not apply to the transport, with the reason. */
+  skipped: Type.Optional(Type.Array(Type.Object({
+    scenario: Type.String(),
+    transport: TransportSchema,
+    reason: Type.String(),
+  }, { additionalProperties: false }))),
+  /** Client ramps (scenarios with ramp.steps > 0), one per transport. */
+  ramps: Type.Optional(Type.Array(RampResultSchema)),
   /** True when every round is valid and reconciled. */
   valid: Type.Boolean(),
 }, { additionalProperties: false })
@@ -130,3 +186,7 @@ export const RunResultSchema = Type.Object({
 export type RunResult = Static<typeof RunResultSchema>
 /** One measured round. */
 export type RoundResult = Static<typeof RoundResultSchema>
+/** One transport's client ramp. */
+export type RampResult = Static<typeof RampResultSchema>
+/** One step of a client ramp. */
+export type RampStep = RampResult['steps'][number]

@@ -35,7 +35,7 @@ export interface InvalidRound {
 }
 
 /** Summed correctness counters of the valid rounds. */
-export type CounterTotals = RoundResult['counters'] & { readonly outOfRange: number }
+export type CounterTotals = Required<RoundResult['counters']> & { readonly outOfRange: number }
 
 /** Everything the report shows for one (scenario, transport), from valid rounds only. */
 export interface TransportSummary {
@@ -51,6 +51,18 @@ export interface TransportSummary {
   readonly latencyCurve: ReadonlyArray<{ percentile: number, valueUs: number }>
   readonly connect: HistogramSummary
   readonly counters: CounterTotals
+  /** Latency over time: per second of the measured window, over the valid rounds that have a timeline (empty when none has). */
+  readonly timeline: readonly TimelineSecond[]
+}
+
+/** One second of the measured window across rounds: median of the rounds' per-second p99, max of their maxima, µs. */
+export interface TimelineSecond {
+  readonly second: number
+  /** Rounds that have this second. */
+  readonly rounds: number
+  readonly deliveredMedian: number
+  readonly p99MedianUs: number
+  readonly maxUs: number
 }
 
 /** All transports of one scenario, in registry order. */
@@ -131,13 +143,35 @@ export function sumCounters (rounds: readonly RoundResult[]): CounterTotals {
     gapNotified: 0,
     upstreamSent: 0,
     upstreamFailed: 0,
+    slowConsumerCuts: 0,
+    lostToCuts: 0,
+    replayed: 0,
     outOfRange: 0,
   }
   for (const r of rounds) {
-    for (const key of Object.keys(r.counters) as Array<keyof RoundResult['counters']>) total[key] += r.counters[key]
+    for (const key of Object.keys(r.counters) as Array<keyof RoundResult['counters']>) total[key] += r.counters[key] ?? 0
     total.outOfRange += r.outOfRange
   }
   return total
+}
+
+/**
+ * Per second of the window across rounds. Each round's per-second figures come from its load generators'
+ * histograms added; across rounds p99 is the median of the rounds' values (as the headline p99 is) and
+ * max is the largest, so no percentile is averaged.
+ */
+export function summarizeTimeline (rounds: readonly RoundResult[]): TimelineSecond[] {
+  const bySecond = new Map<number, Array<NonNullable<RoundResult['timeline']>[number]>>()
+  for (const r of rounds) {
+    for (const point of r.timeline ?? []) bySecond.set(point.second, [...(bySecond.get(point.second) ?? []), point])
+  }
+  return [...bySecond.entries()].sort((a, b) => a[0] - b[0]).map(([second, points]) => ({
+    second,
+    rounds: points.length,
+    deliveredMedian: medianInterval(points.map((p) => p.delivered)).median,
+    p99MedianUs: medianInterval(points.map((p) => p.p99Us)).median,
+    maxUs: Math.max(...points.map((p) => p.maxUs)),
+  }))
 }
 
 /** Summarizes one (scenario, transport): valid rounds merged and medianed, invalid rounds listed. */
@@ -160,6 +194,7 @@ export function summarizeTransport (scenario: string, transport: TransportName, 
     latencyCurve: percentileCurve(latency),
     connect: summarizeHistogram(mergeRoundHistograms(valid, (r) => r.histograms.connect)),
     counters: sumCounters(valid),
+    timeline: summarizeTimeline(valid),
   }
 }
 

@@ -1,18 +1,20 @@
 import type { ScenarioConfig } from './core/config.ts'
 import type { DeliveryCounters, LoadgenReport, MissingSeqs, WireBytes } from './core/control.ts'
 import { encodeHistogram, mergeHistograms, summarizeHistogram } from './core/histogram.ts'
+import { mergeTimelines } from './core/timeline.ts'
 import type { RoundResult } from '../results/schema.ts'
 import type { RoundRaw } from './round.ts'
 
 const MISSING_LISTED = 20
 
-/** Deliveries per second the scenario asks for, over all clients. */
+/** Deliveries per second the scenario asks for, over all clients that keep reading (slow clients stop). */
 export function targetDeliveriesPerSec (scenario: ScenarioConfig): number {
+  const readers = scenario.clients - scenario.faults.slowClients
   switch (scenario.pattern) {
-    case 'broadcast': return scenario.ratePerSec * scenario.clients
-    case 'per-client': return scenario.ratePerSec * scenario.clients
-    case 'request-response': return scenario.ratePerSec * scenario.clients
-    case 'chat': return scenario.ratePerSec * scenario.clients * scenario.clients
+    case 'broadcast': return scenario.ratePerSec * readers
+    case 'per-client': return scenario.ratePerSec * readers
+    case 'request-response': return scenario.ratePerSec * readers
+    case 'chat': return scenario.ratePerSec * scenario.clients * readers
   }
 }
 
@@ -22,10 +24,19 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
   const { scenario } = plan
   const counters = sumCounters(reports.map((r) => r.counters))
   const bytes = sumBytes(reports.map((r) => r.bytes))
-  const merged = (key: keyof LoadgenReport['histograms']): string => encodeHistogram(mergeHistograms(reports.map((r) => r.histograms[key])))
-  const histograms = { latency: merged('latency'), latencyFromSend: merged('latencyFromSend'), connect: merged('connect'), firstMessage: merged('firstMessage') }
+  const merged = (key: keyof LoadgenReport['histograms']): string =>
+    encodeHistogram(mergeHistograms(reports.flatMap((r) => r.histograms[key] ?? [])))
+  const hasRecovered = reports.some((r) => r.histograms.recover !== undefined)
+  const histograms = {
+    latency: merged('latency'),
+    latencyFromSend: merged('latencyFromSend'),
+    connect: merged('connect'),
+    firstMessage: merged('firstMessage'),
+    ...(hasRecovered ? { recover: merged('recover') } : {}),
+  }
   const latency = summarizeHistogram(mergeHistograms([histograms.latency]))
   const deliveredInWindow = sum(reports.map((r) => r.deliveredInWindow))
+  const timeline = mergeTimelines(reports.map((r) => r.timeline ?? []))
   const outOfRange = sum(reports.map((r) => r.outOfRange))
   const payloadBytesReceived = sum(reports.map((r) => r.payloadBytesReceived))
   const missing: MissingSeqs[] = reports.flatMap((r) => r.missing).slice(0, MISSING_LISTED)
@@ -35,7 +46,8 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
   const serverCpuUs = server.process.cpuUserUs + server.process.cpuSystemUs
 
   const invalidReasons: string[] = reports.flatMap((r) => r.saturation.map((s) => `load generator ${r.worker} saturated: ${s}`))
-  const unexplained = counters.lost - counters.gapNotified
+  // a slow client's loss after it stopped reading is explained by its cut (RELIABILITY.md, slow consumer)
+  const unexplained = counters.lost - counters.gapNotified - (counters.lostToCuts ?? 0)
   if (unexplained > 0) {
     const first = missing.slice(0, 3).map((m) => `${m.client} missed ${m.count} (seq ${m.seqs.slice(0, 5).join(', ')}${m.count > 5 ? ', …' : ''})`)
     invalidReasons.push(`${unexplained} of ${counters.expected} expected messages never arrived: ${first.join('; ')}`)
@@ -61,9 +73,12 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
     missing: missing.map((m) => ({ ...m, seqs: [...m.seqs] })),
     histograms,
     latency,
+    ...(histograms.recover === undefined ? {} : { recover: summarizeHistogram(mergeHistograms([histograms.recover])) }),
+    ...(raw.connectMs === undefined || raw.connectMs <= 0 ? {} : { connectRatePerSec: scenario.clients / (raw.connectMs / 1000) }),
     outOfRange,
     deliveredInWindow,
     deliveredPerSec: deliveredInWindow / (scenario.durationMs / 1000),
+    ...(timeline.length > 0 ? { timeline } : {}),
     targetPerSec: targetDeliveriesPerSec(scenario),
     bytes,
     payloadBytesReceived,
@@ -77,6 +92,7 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
       upstreamReceived: stopped.upstreamReceived,
       cpuUsPerMessage: serverCpuUs / received,
       idleMemoryPerConnectionBytes: (raw.idleRssBytes.connected - raw.idleRssBytes.before) / scenario.clients,
+      ...(server.faultDrops === undefined ? {} : { faultDrops: server.faultDrops }),
     },
     loadgens: reports.map((r) => r.process),
   }
@@ -90,8 +106,8 @@ function sum (values: readonly number[]): number {
 
 function sumCounters (list: readonly DeliveryCounters[]): DeliveryCounters {
   const keys: Array<keyof DeliveryCounters> = ['received', 'expected', 'lost', 'duplicates', 'outOfOrder', 'reconnects', 'resets',
-    'errors', 'gapNotified', 'upstreamSent', 'upstreamFailed']
-  return Object.fromEntries(keys.map((k) => [k, sum(list.map((c) => c[k]))])) as unknown as DeliveryCounters
+    'errors', 'gapNotified', 'upstreamSent', 'upstreamFailed', 'slowConsumerCuts', 'lostToCuts', 'replayed']
+  return Object.fromEntries(keys.map((k) => [k, sum(list.map((c) => c[k] ?? 0))])) as unknown as DeliveryCounters
 }
 
 function sumBytes (list: readonly WireBytes[]): WireBytes {

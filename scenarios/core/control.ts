@@ -1,4 +1,5 @@
 import type { ScenarioConfig } from './config.ts'
+import type { TimelineBucket } from './timeline.ts'
 import type { TransportName } from './transports.ts'
 
 // ---------------------------------------------------------------- HTTP control (runner / load generator → server)
@@ -57,10 +58,12 @@ export interface ServerStats {
   readonly process: ProcessStats
   readonly openConnections: number
   readonly slowConsumerCuts: number
-  /** Connections closed for breaking the wire protocol (invalid upstream frames), since the process started. */
+  /** Connections closed for breaking the wire protocol (invalid upstream frames, ws frame-level violations), since the process started. */
   readonly protocolErrors?: number
   /** Upstream messages received while no run was active (counted, not published), since the process started. */
   readonly upstreamOutsideRun?: number
+  /** Client connections the server dropped on purpose (faults.dropSharePerSec), since the process started. */
+  readonly faultDrops?: number
 }
 
 // ---------------------------------------------------------------- IPC (runner ↔ load-generator process)
@@ -97,6 +100,12 @@ export interface DeliveryCounters {
   readonly gapNotified: number
   readonly upstreamSent: number
   readonly upstreamFailed: number
+  /** Clients that stopped reading (faults.slowClients) and whose connection the server then ended: slow-consumer cuts seen by clients. */
+  readonly slowConsumerCuts?: number
+  /** Part of `lost` that clients cut as slow consumers missed after they stopped reading: explained by the cut. */
+  readonly lostToCuts?: number
+  /** Messages delivered after a reconnect that were published before it began: recovered from the server's ring. */
+  readonly replayed?: number
 }
 
 /** Wire bytes counted at the client sockets; read = server → client, written = client → server. */
@@ -128,9 +137,13 @@ export interface LoadgenReport {
     readonly latencyFromSend: string
     readonly connect: string
     readonly firstMessage: string
+    /** From a connection's unexpected end to its resumed connection being usable, µs (absent: no reconnect recorded). */
+    readonly recover?: string
   }
   /** Messages received whose tSched fell in the measured window (after warm-up). */
   readonly deliveredInWindow: number
+  /** The same deliveries per 1-second bucket of the window (by tSched), each with its latency histogram. */
+  readonly timeline?: readonly TimelineBucket[]
   readonly outOfRange: number
   readonly bytes: WireBytes
   /** Payload bytes of all messages received (downstream), for overhead = wire − payload. */
@@ -142,7 +155,7 @@ export interface LoadgenReport {
 
 /** Messages from a load generator to the runner. */
 export type LoadgenToRunner =
-  | { readonly type: 'connected', readonly clients: number }
+  | { readonly type: 'connected', readonly clients: number, readonly connectMs?: number }
   | { readonly type: 'report', readonly report: LoadgenReport }
   | { readonly type: 'error', readonly code: string, readonly message: string }
 
