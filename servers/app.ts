@@ -7,16 +7,30 @@ import { maxMessageBytes } from '../scenarios/core/config.ts'
 import { errors } from '../scenarios/core/errors.ts'
 import { ProcessMonitor } from '../scenarios/core/process-stats.ts'
 import { registerControl } from './control.ts'
+import { startConnectionDropper } from './fault-drops.ts'
 import { createHub, type Hub } from './hub.ts'
+import { BROWSER_PATHS, checkOriginPolicy } from './origin-policy.ts'
 import { serverTransports } from './transports.ts'
 
 /** After shutdown ended every stream, sockets still open this much later are destroyed, ms. */
 export const CLOSE_GRACE_MS = 1_000
 
+/** A client must send a whole request head within this (slowloris), ms; Node's default is 60 s. */
+export const HEADERS_TIMEOUT_MS = 10_000
+
+/** A client must send a whole request, body included, within this, else 408, ms (SSE and held polls are not affected: their requests are complete). */
+export const REQUEST_TIMEOUT_MS = 30_000
+
 /** What a server serves: the resolved scenario and the transports to mount. */
 export interface ServerOptions {
   readonly config: ScenarioConfig
   readonly transports: readonly TransportName[]
+  /** Request head deadline, ms (default HEADERS_TIMEOUT_MS). */
+  readonly headersTimeoutMs?: number
+  /** Whole-request deadline, ms (default REQUEST_TIMEOUT_MS); must be >= headersTimeoutMs. */
+  readonly requestTimeoutMs?: number
+  /** Open TCP connections above this are refused at accept (default: no limit). */
+  readonly maxConnections?: number
 }
 
 /** A feedbench server: the Fastify app (not yet listening), its hub and its shared context. */
@@ -39,9 +53,13 @@ export function createServer (options: ServerOptions): FeedbenchServer {
   const { config } = options
   const hub = createHub(config)
   const monitor = new ProcessMonitor()
+  const headersTimeoutMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS
   const app = Fastify({
     logger: false,
     bodyLimit: maxMessageBytes(config),
+    requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    // Node checks both deadlines on this interval (30 s by default): check often enough to honour them
+    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, Math.ceil(headersTimeoutMs / 4)) },
     // the onRequest hook answers 503 with a coded error instead
     return503OnClosing: false,
     // an unknown key in a body is an error, not silently dropped
@@ -67,15 +85,19 @@ export function createServer (options: ServerOptions): FeedbenchServer {
     countProtocolError: () => { protocolErrors++ },
   }
 
+  if (options.maxConnections !== undefined) app.server.maxConnections = options.maxConnections
   app.server.on('connection', (socket: Socket) => {
     sockets.add(socket)
     socket.once('close', () => { sockets.delete(socket) })
   })
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!isClosing) return
-    reply.header('connection', 'close')
-    throw new errors.BENCH_ERR_SHUTTING_DOWN()
+  app.addHook('onRequest', async (request, reply) => {
+    if (isClosing) {
+      reply.header('connection', 'close')
+      throw new errors.BENCH_ERR_SHUTTING_DOWN()
+    }
+    if (BROWSER_PATHS.has(request.routeOptions.url ?? '')) checkOriginPolicy(request.headers, config)
   })
+  const dropper = startConnectionDropper(app, config, () => hub.isRunning)
   app.addHook('preClose', async () => {
     isClosing = true
     hub.close()
@@ -86,6 +108,7 @@ export function createServer (options: ServerOptions): FeedbenchServer {
   })
   app.addHook('onClose', async () => {
     clearTimeout(fallback)
+    dropper.close()
     monitor.close()
   })
 
@@ -96,6 +119,7 @@ export function createServer (options: ServerOptions): FeedbenchServer {
     openConnections: () => open.size,
     slowConsumerCuts: () => slowConsumerCuts,
     protocolErrors: () => protocolErrors,
+    faultDrops: () => dropper.drops,
   })
   for (const name of new Set(options.transports)) serverTransports[name].register(app, context)
 

@@ -5,7 +5,7 @@ import { parseWaitMs, queryParam } from './request-params.ts'
 import { registerUpstreamRoute } from './upstream.ts'
 
 /**
- * Long-polling: GET /long-poll?client&stream&cursor[&wait=MS] answered at once when messages exist
+ * Long-polling: GET /long-poll?client&stream&cursor[&wait=MS][&max=N] answered at once when messages exist
  * after the cursor, else held until one is published, the hold ends (empty batch), or the same
  * client polls again (the earlier poll gets an empty batch at once: one outstanding poll per client).
  */
@@ -15,12 +15,13 @@ export const longPollServer: ServerTransport = {
     registerUpstreamRoute(app, ctx)
     const outstanding = new Map<string, AbortController>()
     app.get(PATHS.longPoll, async (request, reply) => {
-      const { params, cursor } = parsePollRequest(request, ctx.hub)
+      const poll = parsePollRequest(request, ctx.hub)
+      const { params, cursor } = poll
       const waitMs = parseWaitMs(queryParam(request.query, 'wait'), ctx.config.transports.longPoll.holdMs)
       reply.header('x-feedbench-wait-ms', String(waitMs))
       outstanding.get(params.client)?.abort()
       if (cursor === undefined || waitMs === 0 || ctx.hub.lastSeq(params.stream) > cursor) {
-        return sendPollBatch(reply, ctx.hub, params.stream, cursor)
+        return sendPollBatch(reply, ctx.hub, poll)
       }
       const held = new AbortController()
       outstanding.set(params.client, held)
@@ -36,7 +37,7 @@ export const longPollServer: ServerTransport = {
       }
       // shutting down: let the client reconnect elsewhere instead of reusing this socket
       if (ctx.isClosing()) reply.header('connection', 'close')
-      return sendPollBatch(reply, ctx.hub, params.stream, cursor, !hasData)
+      return sendPollBatch(reply, ctx.hub, poll, !hasData)
     })
   },
 }

@@ -3,14 +3,13 @@ import { PATHS } from '../scenarios/core/transports.ts'
 import { parsePollRequest, sendPollBatch } from './poll-answer.ts'
 import { registerUpstreamRoute } from './upstream.ts'
 
-/** Short polling: GET /poll?client&stream&cursor answered at once with every message after the cursor (maybe none). */
+/** Short polling: GET /poll?client&stream&cursor[&max=N] answered at once with every message after the cursor (maybe none). */
 export const pollServer: ServerTransport = {
   name: 'poll',
   register (app, ctx) {
     registerUpstreamRoute(app, ctx)
     app.get(PATHS.poll, async (request, reply) => {
-      const { params, cursor } = parsePollRequest(request, ctx.hub)
-      return sendPollBatch(reply, ctx.hub, params.stream, cursor)
+      return sendPollBatch(reply, ctx.hub, parsePollRequest(request, ctx.hub))
     })
   },
 }

@@ -63,3 +63,10 @@ export function parseWaitMs (raw: string | undefined, holdMs: number): number {
   if (!SEQ_PATTERN.test(raw)) throw new errors.BENCH_ERR_BAD_REQUEST('wait', JSON.stringify(raw), `an integer number of ms (clamped to ${holdMs})`)
   return Math.min(Number(raw), holdMs)
 }
+
+/** Parses an optional `max=N` (messages per poll answer), clamped to `limit`; absent means `limit`, below 1 is a bad request. */
+export function parseMaxMessages (raw: string | undefined, limit: number): number {
+  if (raw === undefined) return limit
+  if (!SEQ_PATTERN.test(raw) || Number(raw) < 1) throw new errors.BENCH_ERR_BAD_REQUEST('max', JSON.stringify(raw), `an integer >= 1 (clamped to ${limit})`)
+  return Math.min(Number(raw), limit)
+}

@@ -16,15 +16,17 @@ export const sseServer: ServerTransport = {
   register (app, ctx) {
     registerUpstreamRoute(app, ctx)
     // a comment line keeps proxies and client body timeouts from reaping an idle stream
-    const heartbeat = new Heartbeat<ServerResponse>(ctx.config.transports.sse.heartbeatMs, (res) => { res.write(':\n\n') })
+    const heartbeat = new Heartbeat<ServerResponse>(ctx.config.transports.sse.heartbeatMs, (res) => { res.write(SSE_HEARTBEAT) })
     app.get(PATHS.sse, (request, reply) => {
       const params = parseStreamParams(request.query, ctx.hub)
       const lastEventId = request.headers['last-event-id']
       const afterSeq = parseResumePoint(Array.isArray(lastEventId) ? lastEventId.join(',') : lastEventId, 'Last-Event-ID', params, ctx.hub)
       reply.hijack()
       const res = reply.raw
+      // held here: Node detaches res.socket on 'finish', before a listener added later can end it
+      const socket = res.socket
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
-      res.write(': ok\n\n')
+      res.write(SSE_PRELUDE)
       let isOpen = true
       const end = (last: string): void => {
         if (!isOpen) return
@@ -33,22 +35,22 @@ export const sseServer: ServerTransport = {
         heartbeat.delete(res)
         res.end(last)
         // the stream is over: do not keep this socket around for keep-alive reuse
-        res.once('finish', () => { res.socket?.end() })
+        res.once('finish', () => { socket?.end() })
       }
       const slowConsumer = {
         bufferedBytes: () => res.writableLength,
-        cut: () => { end('event: error\ndata: slow consumer\n\n') },
-        destroy: () => { res.destroy() },
+        cut: () => { end(formatSseEvent('slow consumer', undefined, 'error')) },
+        destroy: () => { socket?.destroy() },
       }
       const send = (frames: readonly string[]): void => {
         if (!isOpen) return
-        writeBatch(res.socket, ctx.config.writePolicy, frames, (frame) => { res.write(frame) })
+        writeBatch(socket, ctx.config.writePolicy, frames, (frame) => { res.write(frame) })
         enforceSendBufferCap(ctx, slowConsumer)
       }
       let unsubscribe = (): void => {}
       unsubscribe = ctx.hub.subscribe(params.stream, afterSeq, {
         push: (batch) => { send(batch.map(eventOf)) },
-        gap: (notice) => { send([`event: gap\ndata: ${JSON.stringify(notice)}\n\n`]) },
+        gap: (notice) => { send([formatSseEvent(JSON.stringify(notice), undefined, 'gap')]) },
       })
       // the replay inside subscribe() may already have cut a slow consumer
       if (!isOpen) unsubscribe()
@@ -64,6 +66,24 @@ export const sseServer: ServerTransport = {
   },
 }
 
+/** The comment that opens every stream: it flushes the response headers. */
+export const SSE_PRELUDE = ': ok\n\n'
+
+/** The heartbeat comment, written every transports.sse.heartbeatMs. */
+export const SSE_HEARTBEAT = ':\n\n'
+
+/**
+ * One event as the server writes it (HTML Standard, server-sent events, "event stream
+ * interpretation"): `event:` when given, `id:` when given, one `data:` line per line of `data` (a CR,
+ * LF or CRLF inside it starts a new `data:` line, so the parser rebuilds it with LF), then a blank line.
+ */
+export function formatSseEvent (data: string, id?: number, event?: string): string {
+  const head = (event === undefined ? '' : `event: ${event}\n`) + (id === undefined ? '' : `id: ${id}\n`)
+  return `${head}data: ${data.replace(LINE_BREAK, '\ndata: ')}\n\n`
+}
+
+const LINE_BREAK = /\r\n|\r|\n/g
+
 function eventOf (message: HubMessage): string {
-  return `id: ${message.env.seq}\ndata: ${message.json}\n\n`
+  return formatSseEvent(message.json, message.env.seq)
 }

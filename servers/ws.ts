@@ -32,7 +32,11 @@ export const wsServer: ServerTransport = {
         options: { maxPayload: maxMessageBytes(ctx.config), perMessageDeflate: ctx.config.transports.ws.perMessageDeflate },
         // shutdown closes every socket with 1001 through ctx.trackOpen; the plugin's default would send 1005
         preClose (done) { done() },
-        errorHandler (_error, socket) { socket.terminate() },
+        errorHandler (error, socket) {
+          // ws has already sent its close code for a frame-level violation (1002, 1007, 1008, 1009): count it
+          if (String((error as { code?: unknown }).code).startsWith('WS_ERR_')) ctx.countProtocolError()
+          socket.terminate()
+        },
       })
       scope.get(PATHS.ws, {
         websocket: true,

@@ -35,6 +35,22 @@ export const ScenarioSchema = Type.Object({
   sendBufferCapBytes: Type.Integer({ minimum: 64 * 1024, maximum: 1024 * 1024 * 1024, default: 1024 * 1024 }), // 1 MiB per connection
   clientTimeoutMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }), // HTTP headers / body timeout in clients
   connectConcurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }), // connections opened at once
+  // messages published together at one scheduled time: message k is due at t0 + floor(k / burstSize) * burstSize / ratePerSec,
+  // so the average rate is unchanged; 1 = steady
+  burstSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
+  faults: Type.Object({
+    // share of open client connections (0..1) the server drops every second while a run is active: their TCP
+    // socket is destroyed, the same way for every transport (servers/fault-drops.ts)
+    dropSharePerSec: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
+    // clients (the first N of the run) that stop reading from their socket once the warm-up ends, until the run is over
+    slowClients: Type.Integer({ minimum: 0, maximum: 20_000, default: 0 }),
+  }, { additionalProperties: false, default: {} }),
+  ramp: Type.Object({
+    // 0: one round with `clients`; N > 0: N steps of growing client counts up to `clients` (scenarios/ramp.ts)
+    steps: Type.Integer({ minimum: 0, maximum: 20, default: 0 }),
+    // a step whose delivery p99 reaches this fails and ends the ramp, ms
+    p99LimitMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 500 }),
+  }, { additionalProperties: false, default: {} }),
   // browser-facing routes (ws, sse, long-poll, poll, upstream) answer 403 to an Origin header not listed
   // here, exactly as scheme://host[:port]; [] (default) checks nothing. Requests without Origin pass.
   allowedOrigins: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, default: [] }),
@@ -61,8 +77,10 @@ export const ScenarioSchema = Type.Object({
 export type ScenarioConfig = Static<typeof ScenarioSchema>
 
 /** Scenario as a user writes it: any key may be left out except name and pattern. */
-export type ScenarioOptions = Partial<Omit<ScenarioConfig, 'transports'>> & Pick<ScenarioConfig, 'name' | 'pattern'> & {
+export type ScenarioOptions = Partial<Omit<ScenarioConfig, 'transports' | 'faults' | 'ramp'>> & Pick<ScenarioConfig, 'name' | 'pattern'> & {
   transports?: { [K in keyof ScenarioConfig['transports']]?: Partial<ScenarioConfig['transports'][K]> }
+  faults?: Partial<ScenarioConfig['faults']>
+  ramp?: Partial<ScenarioConfig['ramp']>
 }
 
 /** The communication pattern of a scenario. */
@@ -74,8 +92,15 @@ export function mergeOptions (...layers: ReadonlyArray<Record<string, unknown> |
   for (const layer of layers) {
     if (layer === undefined) continue
     for (const [key, value] of Object.entries(layer)) {
-      const prev = out[key]
-      out[key] = isPlainObject(value) && isPlainObject(prev) ? mergeOptions(prev, value) : cloneValue(value)
+      const prev = Object.hasOwn(out, key) ? out[key] : undefined
+      // defined, not assigned: a JSON "__proto__" key stays an own (and so unknown, rejected) key instead
+      // of replacing the prototype and smuggling values past the schema
+      Object.defineProperty(out, key, {
+        value: isPlainObject(value) && isPlainObject(prev) ? mergeOptions(prev, value) : cloneValue(value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     }
   }
   return out
@@ -87,12 +112,19 @@ export function mergeOptions (...layers: ReadonlyArray<Record<string, unknown> |
  */
 export function resolveScenario (input: unknown, source = 'options'): ScenarioConfig {
   if (!isPlainObject(input)) throw new errors.BENCH_ERR_CONFIG_INVALID(source, 'expected a JSON object')
+  // a JSON "__proto__" key would become a prototype while defaults are filled in, hiding it from the schema
+  const protoPath = protoKeyPath(input, '')
+  if (protoPath !== undefined) throw new errors.BENCH_ERR_CONFIG_INVALID(nameOf(input), `unknown key "${protoPath}"`)
   const withDefaults = Value.Default(ScenarioSchema, mergeOptions({ writePolicy: 'per-tick' }, input))
   const first = Value.Errors(ScenarioSchema, withDefaults).First()
   if (first !== undefined) {
     throw new errors.BENCH_ERR_CONFIG_INVALID(nameOf(input), describeError(first.path, first.value, first.schema))
   }
   const config = withDefaults as ScenarioConfig
+  if (config.faults.slowClients >= config.clients) {
+    throw new errors.BENCH_ERR_CONFIG_INVALID(config.name,
+      `faults.slowClients = ${config.faults.slowClients} must be below clients = ${config.clients} (someone has to keep reading)`)
+  }
   if (config.transports.longPoll.holdMs >= config.clientTimeoutMs) {
     throw new errors.BENCH_ERR_CONFIG_INVALID(config.name,
       `transports.longPoll.holdMs = ${config.transports.longPoll.holdMs} must be below clientTimeoutMs = ${config.clientTimeoutMs}`)
@@ -129,6 +161,18 @@ function allowedText (schema: TSchema): string {
   if (schema.maximum !== undefined) parts.push(`<= ${schema.maximum}`)
   if (schema.minLength !== undefined) parts.push(`of length >= ${schema.minLength}`)
   return parts.join(' ')
+}
+
+/** The dotted path of the first own "__proto__" key in a JSON value, if any. */
+function protoKeyPath (value: unknown, path: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const key of Object.keys(value)) {
+    const inner = path === '' ? key : `${path}.${key}`
+    if (key === '__proto__') return inner
+    const found = protoKeyPath((value as Record<string, unknown>)[key], inner)
+    if (found !== undefined) return found
+  }
+  return undefined
 }
 
 function isPlainObject (value: unknown): value is Record<string, unknown> {

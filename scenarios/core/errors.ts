@@ -19,6 +19,7 @@ export const errors = {
   BENCH_ERR_SCENARIO_FILE: define('BENCH_ERR_SCENARIO_FILE', 'Cannot read scenario file %s: %s', 400),
   BENCH_ERR_UNKNOWN_TRANSPORT: define('BENCH_ERR_UNKNOWN_TRANSPORT', 'Unknown transport %s (available: %s)', 400),
   BENCH_ERR_LIMIT_EXCEEDED: define('BENCH_ERR_LIMIT_EXCEEDED', '%s is %s, above what this machine or server allows (%s)', 400),
+  BENCH_ERR_TEST_ONLY: define('BENCH_ERR_TEST_ONLY', '%s = %s is a test-only option, refused unless %s=1 (it injects a slowdown to measure the CI gate)', 400),
 
   // processes and network
   BENCH_ERR_PORT_IN_USE: define('BENCH_ERR_PORT_IN_USE', 'Port %s on %s is already in use (choose another --port, or 0 for any free port)'),

@@ -15,6 +15,7 @@ export function isTransportName (name: string): name is TransportName {
  * sse:       GET  /sse?client=ID&stream=S  (Last-Event-ID)   text/event-stream, `id:` = seq
  * long-poll: GET  /long-poll?client=ID&stream=S&cursor=SEQ    held until data or hold timeout (`wait=MS` shortens the hold; 0 answers at once)
  * poll:      GET  /poll?client=ID&stream=S&cursor=SEQ         answered at once
+ * Both polls take `max=N` (messages per answer, clamped to ringSize; x-feedbench-max-messages states the effective value).
  * Without a resume point (after / Last-Event-ID / cursor) a client starts from now; a poll without a cursor is
  * answered at once with the cursor to continue from. With one, `epoch=E` names the epoch it belongs to: a
  * different epoch (the server restarted) replays the ring from its start.
