@@ -78,9 +78,13 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
     outOfOrder += t.outOfOrder
     resets += t.resets
     gapNotified += t.gapNotified
-    if (slot.wasCut) lostToCuts += r.unexplained
-    else if (r.unexplained > 0 && missing.length < MISSING_LISTED) {
-      missing.push({ client: slot.id, stream: slot.stream, count: r.unexplained, seqs: r.missing })
+    // a cut client never comes back: everything after the last seq it got is explained by the cut, holes before it are not
+    const afterCut = !slot.wasCut ? 0 : t.epoch === stopped.epoch ? Math.max(0, range.lastSeq - Math.max(t.highestSeq, fromSeq - 1)) : r.unexplained
+    const cutLost = Math.min(r.unexplained, afterCut)
+    lostToCuts += cutLost
+    const unexplained = r.unexplained - cutLost
+    if (unexplained > 0 && missing.length < MISSING_LISTED) {
+      missing.push({ client: slot.id, stream: slot.stream, count: unexplained, seqs: cutLost > 0 ? r.missing.filter((seq) => seq <= t.highestSeq) : r.missing })
     }
     if (slot.firstRecvUs > 0) firstMessage.record(slot.firstRecvUs - slot.firstConnectStartUs)
   }

@@ -48,7 +48,7 @@ describe('load-generator process', () => {
     child = loadgen.child
     const job: LoadgenJob = { scenario, transport: 'sse', baseUrl, firstClient: 1, clientCount: 3, worker: 1 }
     loadgen.send({ type: 'job', job })
-    expect(await loadgen.next('connected')).toEqual({ type: 'connected', clients: 3 })
+    expect(await loadgen.next('connected')).toEqual({ type: 'connected', clients: 3, connectMs: expect.any(Number) })
 
     const runMs = scenario.warmupMs + scenario.durationMs
     const started = server.hub.run(runMs)

@@ -52,7 +52,7 @@ async function handle (message: RunnerToLoadgen): Promise<void> {
       armSilenceTimer()
       session = new LoadSession(message.job)
       await session.connectAll()
-      await send({ type: 'connected', clients: session.slots.length })
+      await send({ type: 'connected', clients: session.slots.length, connectMs: session.connectMs })
       return
     }
     case 'start':

@@ -3,6 +3,7 @@ import type { PollBatch } from '../scenarios/core/envelope.ts'
 import { nowUs, sleep } from '../scenarios/core/clock.ts'
 import { errors } from '../scenarios/core/errors.ts'
 import { createCountingPool, downstreamPath, postUpstream } from './http-pool.ts'
+import { ReadGate } from './read-gate.ts'
 
 /** How a polling transport paces its requests; the only thing long-poll and poll differ in besides the route. */
 export interface PollPacing {
@@ -55,8 +56,11 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
   bytes.markSetupDone()
 
   let isClosing = false
+  const gate = new ReadGate()
   const loop = (async () => {
     for (let k = 1; !abort.signal.aborted; k++) {
+      // paused: a polling client that stops reading stops asking
+      await gate.passage()
       if (pacing.intervalMs > 0) {
         const elapsedMs = performance.now() - startMs
         // fixed rate: a slow answer makes the next poll go at once, never a burst of catch-up polls
@@ -79,9 +83,12 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
     send: (message) => postUpstream(pool, message),
     async close () {
       isClosing = true
+      gate.resume()
       abort.abort()
       await pool.destroy()
       await loop
     },
+    pauseReading: () => { gate.pause() },
+    resumeReading: () => { gate.resume() },
   }
 }

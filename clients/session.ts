@@ -1,40 +1,23 @@
 import type { LoadgenJob, LoadgenReport, RunStarted, RunStopped } from '../scenarios/core/control.ts'
 import type { Envelope, UpstreamMessage } from '../scenarios/core/envelope.ts'
-import type { ClientConnection, ClientSink, ClientTransport } from '../scenarios/core/transport.ts'
+import type { ClientSink, ClientTransport } from '../scenarios/core/transport.ts'
 import { nowUs, sleep } from '../scenarios/core/clock.ts'
 import { errors } from '../scenarios/core/errors.ts'
 import { LatencyRecorder } from '../scenarios/core/histogram.ts'
 import { createPayloadSource } from '../scenarios/core/payload.ts'
 import { ProcessMonitor } from '../scenarios/core/process-stats.ts'
-import { clientIdOf, sendsUpstream, streamOf } from '../scenarios/core/streams.ts'
+import { sendsUpstream } from '../scenarios/core/streams.ts'
+import { createSlots, hasSeenAll, type ClientSlot } from './client-slot.ts'
 import { DeliveryRecorder } from './delivery-recorder.ts'
 import { buildLoadgenReport, type SessionCounters } from './loadgen-report.ts'
-import { SeqTracker } from './seq-tracker.ts'
 import { clientTransports } from './transports.ts'
 import { startUpstream, type UpstreamSchedule } from './upstream-schedule.ts'
-import { WireByteCounter } from './wire-bytes.ts'
 
 /** Reconnect backoff: a uniform 50–250 ms jitter per attempt, so a mass drop does not come back in lockstep. */
 const RECONNECT_MIN_MS = 50
 const RECONNECT_JITTER_MS = 200
 const MAX_CONNECT_ATTEMPTS = 20
 const DRAIN_POLL_MS = 10
-
-/** One simulated client: its stream, accounting and current connection. */
-export interface ClientSlot {
-  readonly id: string
-  readonly stream: string
-  readonly tracker: SeqTracker
-  readonly bytes: WireByteCounter
-  conn: ClientConnection | undefined
-  /** Bumped on every connection attempt, so a stale connection's close is ignored. */
-  generation: number
-  firstConnectStartUs: number
-  /** When the first envelope arrived (0: none yet). */
-  firstRecvUs: number
-  /** Connected before the run started: it must receive every seq its stream publishes. */
-  isConnectedBeforeStart: boolean
-}
 
 /**
  * The load generator's clients for one job: everything that is not framing, once. Connects them,
@@ -46,33 +29,26 @@ export class LoadSession {
   readonly slots: readonly ClientSlot[]
   readonly recorder = new DeliveryRecorder()
   readonly connectTime = new LatencyRecorder()
-  readonly counters: SessionCounters = { reconnects: 0, errors: 0, upstreamSent: 0, upstreamFailed: 0 }
+  /** From noticing a dropped connection to its resumed connection being usable, µs. */
+  readonly recoverTime = new LatencyRecorder()
+  readonly counters: SessionCounters = { reconnects: 0, errors: 0, upstreamSent: 0, upstreamFailed: 0, slowConsumerCuts: 0, replayed: 0 }
+  /** How long connectAll took, ms. */
+  connectMs = 0
   private readonly job: LoadgenJob
   private readonly transport: ClientTransport
   private readonly monitor = new ProcessMonitor()
   private readonly abort = new AbortController()
   private readonly payloadOf: (key: number, bytes: number) => string
   private upstream: UpstreamSchedule | undefined
+  private freezeTimer: NodeJS.Timeout | undefined
   private isStarted = false
+  private isFinishing = false
 
   constructor (job: LoadgenJob, transport: ClientTransport = clientTransports[job.transport]) {
     this.job = job
     this.transport = transport
     this.payloadOf = createPayloadSource(job.scenario.seed)
-    this.slots = Array.from({ length: job.clientCount }, (_, i): ClientSlot => {
-      const id = clientIdOf(job.firstClient + i)
-      return {
-        id,
-        stream: streamOf(job.scenario.pattern, id),
-        tracker: new SeqTracker(),
-        bytes: new WireByteCounter(),
-        conn: undefined,
-        generation: 0,
-        firstConnectStartUs: 0,
-        firstRecvUs: 0,
-        isConnectedBeforeStart: false,
-      }
-    })
+    this.slots = createSlots(job)
   }
 
   /** Connects every client, at most connectConcurrency at once; throws when one cannot connect at all. */
@@ -87,8 +63,15 @@ export class LoadSession {
         slot.isConnectedBeforeStart = !this.isStarted
       }
     }
+    const startMs = performance.now()
     const workers = Math.min(this.job.scenario.connectConcurrency, this.slots.length)
     await Promise.all(Array.from({ length: workers }, worker))
+    this.connectMs = performance.now() - startMs
+    const slow = this.slots.find((s) => s.isSlow)
+    if (slow?.conn !== undefined && slow.conn.pauseReading === undefined) {
+      throw new errors.BENCH_ERR_CONFIG_INVALID(JSON.stringify(this.job.scenario.name),
+        `faults.slowClients needs a transport whose client can stop reading; ${this.transport.name} cannot`)
+    }
   }
 
   /** The run started: fixes the measured window and starts the upstream schedule. */
@@ -98,6 +81,9 @@ export class LoadSession {
     this.monitor.reset()
     const windowStartUs = started.t0Us + scenario.warmupMs * 1000
     this.recorder.setWindow(windowStartUs, windowStartUs + scenario.durationMs * 1000)
+    if (this.slots.some((s) => s.isSlow)) {
+      this.freezeTimer = setTimeout(() => { this.freeze() }, Math.max(0, (windowStartUs - nowUs()) / 1000))
+    }
     if (!sendsUpstream(scenario.pattern)) return
     this.upstream = startUpstream({
       t0Us: started.t0Us,
@@ -113,8 +99,12 @@ export class LoadSession {
   /** Stops sending, waits for in-flight messages (up to drainMs) and reconciles against what the server published. */
   async finish (stopped: RunStopped): Promise<LoadgenReport> {
     this.upstream?.stop()
+    // a frozen client reads again: it catches up, or finds out that the server cut it
+    this.isFinishing = true
+    clearTimeout(this.freezeTimer)
+    for (const slot of this.slots) if (slot.isFrozen) slot.conn?.resumeReading?.()
     const deadlineUs = nowUs() + this.job.scenario.drainMs * 1000
-    while (nowUs() < deadlineUs && !this.hasSeenAll(stopped)) await sleep(DRAIN_POLL_MS, this.abort.signal)
+    while (nowUs() < deadlineUs && !hasSeenAll(this.slots, stopped)) await sleep(DRAIN_POLL_MS, this.abort.signal)
     return buildLoadgenReport({
       job: this.job,
       slots: this.slots,
@@ -122,6 +112,7 @@ export class LoadSession {
       recorder: this.recorder,
       connectTime: this.connectTime,
       counters: this.counters,
+      recoverTime: this.recoverTime,
       process: this.monitor.snapshot(),
       upstreamLag: this.upstream?.lag,
     })
@@ -130,6 +121,7 @@ export class LoadSession {
   /** Closes every connection on purpose (no reconnects afterwards). */
   async close (): Promise<void> {
     this.abort.abort()
+    clearTimeout(this.freezeTimer)
     this.upstream?.stop()
     this.monitor.close()
     await Promise.all(this.slots.map(async (slot) => {
@@ -138,15 +130,6 @@ export class LoadSession {
       slot.generation++
       await conn?.close().catch(() => {})
     }))
-  }
-
-  private hasSeenAll (stopped: RunStopped): boolean {
-    for (const slot of this.slots) {
-      const range = stopped.streams[slot.stream]
-      if (range === undefined || range.lastSeq < range.firstSeq) continue
-      if (slot.tracker.epoch !== stopped.epoch || slot.tracker.highestSeq < range.lastSeq) return false
-    }
-    return true
   }
 
   private async connectWithRetry (slot: ClientSlot, isResume: boolean): Promise<void> {
@@ -170,6 +153,8 @@ export class LoadSession {
 
   private async open (slot: ClientSlot, isResume: boolean): Promise<void> {
     const generation = ++slot.generation
+    // what was published before this attempt can only arrive through the server's replay
+    if (isResume) slot.resumeStartUs = nowUs()
     const sink: ClientSink = {
       message: (env, recvUs) => this.onMessage(slot, env, recvUs),
       gap: (notice) => slot.tracker.notice(notice),
@@ -191,19 +176,40 @@ export class LoadSession {
       return
     }
     slot.conn = conn
+    if (slot.isFrozen && !this.isFinishing) conn.pauseReading?.()
+  }
+
+  /** The warm-up is over: every slow client stops reading. */
+  private freeze (): void {
+    for (const slot of this.slots) {
+      if (!slot.isSlow) continue
+      slot.isFrozen = true
+      slot.conn?.pauseReading?.()
+    }
   }
 
   private onMessage (slot: ClientSlot, env: Envelope, recvUs: number): void {
     if (slot.firstRecvUs === 0) slot.firstRecvUs = recvUs
     const arrival = slot.tracker.accept(env.epoch, env.seq)
-    this.recorder.record(env, recvUs, arrival !== 'duplicate')
+    if (arrival !== 'duplicate' && env.tSendUs < slot.resumeStartUs) this.counters.replayed++
+    // a slow client's backlog measures its own stall, not the transport: latency is the readers'
+    this.recorder.record(env, recvUs, arrival !== 'duplicate' && !slot.isSlow)
   }
 
   private onClosed (slot: ClientSlot, generation: number): void {
     if (generation !== slot.generation || this.abort.signal.aborted) return
     slot.conn = undefined
+    if (slot.isFrozen) {
+      // the server ended a connection that was not being read: a slow-consumer cut, and a frozen client does not come back
+      slot.wasCut = true
+      this.counters.slowConsumerCuts++
+      return
+    }
     this.counters.reconnects++
-    this.connectWithRetry(slot, true).catch(() => {
+    const droppedAtUs = nowUs()
+    this.connectWithRetry(slot, true).then(() => {
+      if (slot.conn !== undefined) this.recoverTime.record(nowUs() - droppedAtUs)
+    }, () => {
       // the client stays down; what it misses is counted as lost at reconcile
     })
   }

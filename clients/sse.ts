@@ -7,6 +7,7 @@ import { isGap, parseDownstream } from '../scenarios/core/envelope.ts'
 import { errors } from '../scenarios/core/errors.ts'
 import { PATHS } from '../scenarios/core/transports.ts'
 import { createCountingPool, downstreamPath, postUpstream } from './http-pool.ts'
+import { ReadGate } from './read-gate.ts'
 
 /** Server-Sent Events client: one streaming GET down (undici, eventsource-parser), HTTP POSTs up. */
 export const sseClient: ClientTransport = {
@@ -42,7 +43,8 @@ async function connect (options: ClientConnectOptions): Promise<ClientConnection
   bytes.markSetupDone()
 
   let isClosing = false
-  const pumped = pump(body, sink).then((reason) => {
+  const gate = new ReadGate()
+  const pumped = pump(body, sink, gate).then((reason) => {
     if (isClosing) return
     abort.abort()
     pool.destroy().catch(() => {})
@@ -53,15 +55,18 @@ async function connect (options: ClientConnectOptions): Promise<ClientConnection
     send: (message) => postUpstream(pool, message),
     async close () {
       isClosing = true
+      gate.resume()
       abort.abort()
       await pool.destroy()
       await pumped
     },
+    pauseReading: () => { gate.pause() },
+    resumeReading: () => { gate.resume() },
   }
 }
 
 /** Feeds the event stream to the parser until it ends; resolves with why it ended. */
-async function pump (body: Dispatcher.ResponseData['body'], sink: ClientSink): Promise<string> {
+async function pump (body: Dispatcher.ResponseData['body'], sink: ClientSink, gate: ReadGate): Promise<string> {
   const decoder = new TextDecoder()
   let recvUs = 0
   let serverError: string | undefined
@@ -88,6 +93,8 @@ async function pump (body: Dispatcher.ResponseData['body'], sink: ClientSink): P
   })
   try {
     for await (const chunk of body) {
+      // paused: the body is not pulled, undici stops reading the socket once its buffer is full
+      await gate.passage()
       recvUs = nowUs()
       parser.feed(decoder.decode(chunk, { stream: true }))
     }

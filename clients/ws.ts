@@ -77,5 +77,7 @@ async function connect (options: ClientConnectOptions): Promise<ClientConnection
       await closed
       clearTimeout(timer)
     },
+    pauseReading: () => { socket.pause() },
+    resumeReading: () => { socket.resume() },
   }
 }

@@ -26,6 +26,10 @@ export function contextHtml (result: RunResult, invalid: readonly InvalidRound[]
     ['rounds per transport', String(result.options.rounds)], ['load-generator workers', String(result.options.workers)],
     ['quick run', result.options.quick ? 'yes' : 'no'], ['target', result.options.target ?? 'local servers started by the runner'],
     ['transports', result.options.transports.join(', ')],
+    ...(result.options.profile === undefined ? [] : [['profile', result.options.profile] as [string, string]]),
+    ...((result.options.injectedDelayUs ?? 0) > 0
+      ? [['injected slowdown', `TEST MODE: the server delayed every published batch by ${result.options.injectedDelayUs ?? 0} µs; these figures measure the CI gate, not the transports`] as [string, string]]
+      : []),
   ]
   const configs = result.scenarios.map((s) => html`<h3>${s.name}</h3>
 <p>write policy: <strong>${s.writePolicy}</strong> (the same for every transport); ${transportOptionsText(s)}</p>

@@ -6,6 +6,7 @@ import { checkClaims } from './claims.ts'
 import { baselineHtml, contextHtml } from './context.ts'
 import { scenarioEvidenceHtml } from './evidence.ts'
 import { embedJson, html } from './html.ts'
+import { robustnessHtml } from './robustness.ts'
 import { bannersHtml, claimsHtml, verdictHtml } from './sections.ts'
 import { decideVerdicts } from './verdict.ts'
 
@@ -57,6 +58,7 @@ ${verdictHtml(result, verdicts, summaries)}
 <p class="muted">Figures are medians over valid rounds with their intervals in brackets; percentiles come from the rounds' HDR histograms added together, never averaged.</p>
 ${summaries.map((s, i) => scenarioEvidenceHtml(s, i, charts[i] ?? []))}
 </section>
+${robustnessHtml(result)}
 ${claimsHtml(claims)}
 ${baseline === undefined ? '' : baselineHtml(baseline, result)}
 ${contextHtml(result, invalid)}

@@ -3,6 +3,7 @@ import type { InvalidRound, MedianInterval, ScenarioSummary } from '../results/s
 import type { ClaimCheck } from './claims.ts'
 import { formatChange, formatRate, formatUs } from './format.ts'
 import { html, table, type SafeHtml } from './html.ts'
+import { rampOf, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
 import { describeConfidence, verdictRulesText, type ScenarioVerdict, type VerdictCell } from './verdict.ts'
 
 /** CSS class suffix of a status text: 'no verdict' → 'no-verdict'. */
@@ -45,7 +46,7 @@ ${cell.reasons.map((r) => html`<div class="cell-reason">${r}</div>`)}`
 
 /** Section 1: the question, the rules in words, and the workload × transport matrix. */
 export function verdictHtml (result: RunResult, verdicts: readonly ScenarioVerdict[], summaries: readonly ScenarioSummary[]): SafeHtml {
-  const transports = [...new Set(verdicts.flatMap((v) => v.cells.map((c) => c.transport)))]
+  const transports = transportsOf(result)
   const rows = verdicts.map((v) => {
     const config = result.scenarios.find((s) => s.name === v.scenario)
     const target = summaries.find((s) => s.scenario === v.scenario)?.transports[0]?.extra.targetPerSec.median
@@ -53,7 +54,11 @@ export function verdictHtml (result: RunResult, verdicts: readonly ScenarioVerdi
 <div class="cell-note">${config === undefined ? '' : `${config.pattern}, ${config.clients} clients, ${config.payloadBytes} B payload`}${target === undefined || !Number.isFinite(target) ? '' : `, ${formatRate(target)} to deliver`}</div>`
     return [workload, ...transports.map((t) => {
       const cell = v.cells.find((c) => c.transport === t)
-      return cell === undefined ? html`<span class="muted">not run</span>` : cellHtml(cell)
+      if (cell !== undefined) return cellHtml(cell)
+      const ramp = rampOf(result, v.scenario, t)
+      if (ramp !== undefined) return html`<span class="badge">ramp</span><div class="cell-figure">${rampVerdictText(ramp)}</div><div class="cell-note"><a href="#robustness">steps</a></div>`
+      const reason = skippedReason(result, v.scenario, t)
+      return reason === undefined ? html`<span class="muted">not run</span>` : html`<span class="muted">n/a: ${reason}</span>`
     })]
   })
   return html`<section id="verdict"><h2>Verdict: which transport fits which workload</h2>

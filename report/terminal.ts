@@ -2,6 +2,7 @@ import type { RunResult } from '../results/schema.ts'
 import { listInvalidRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
 import { checkClaims } from './claims.ts'
 import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
+import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
 import { decideVerdicts, type VerdictCell } from './verdict.ts'
 
 const HEADERS = ['scenario', 'transport', 'delivered msg/s (target)', 'p50', 'p99', 'p99.9', 'bytes/msg', 'lost', 'status'] as const
@@ -46,14 +47,30 @@ function cellText (c: VerdictCell): string {
 /** The terminal summary of a run: key figures per (scenario, transport), the verdict, the claims, INVALID rounds. */
 export function renderTerminalSummary (result: RunResult): string {
   const summaries = summarizeRun(result)
-  const lines = [formatTable(HEADERS, summaries.flatMap((s) => s.transports.map(row))), '', 'Verdict (median p99 over valid rounds; rules in the report):']
+  const rows = summaries.flatMap((s) => s.transports.map(row))
+  // a run of ramps only has no rounds: no empty table
+  const lines = [...(rows.length > 0 ? [formatTable(HEADERS, rows), ''] : []), 'Verdict (median p99 over valid rounds; rules in the report):']
   for (const v of decideVerdicts(summaries)) {
     const parts = (['best', 'fits', 'poor', 'no verdict'] as const)
       .map((fit) => [fit, v.cells.filter((c) => c.fit === fit)] as const)
       .filter(([, cells]) => cells.length > 0)
       .map(([fit, cells]) => `${fit}: ${cells.map(cellText).join(', ')}`)
+    const ramps = transportsOf(result).flatMap((t) => {
+      const ramp = rampOf(result, v.scenario, t)
+      return ramp === undefined ? [] : [`${t}: ${rampVerdictText(ramp)}`]
+    })
+    if (ramps.length > 0) parts.push(`ramp: ${ramps.join(', ')}`)
+    const notApplicable = transportsOf(result).flatMap((t) => {
+      const reason = skippedReason(result, v.scenario, t)
+      return reason === undefined ? [] : [`${t} (${reason})`]
+    })
+    if (notApplicable.length > 0) parts.push(`n/a: ${notApplicable.join(', ')}`)
     lines.push(`  ${v.scenario}: ${parts.join(' | ')}`)
   }
+  const faults = faultTable(result)
+  if (faults.rows.length > 0) lines.push('', 'Faults (summed over rounds; unexplained = lost − gap notices − lost by clients cut as slow consumers):', formatTable(faults.headers, faults.rows))
+  const ramp = rampTable(result)
+  if (ramp.rows.length > 0) lines.push('', 'Client ramps (each step a fresh server; memory / connection = server RSS growth while the clients connected):', formatTable(ramp.headers, ramp.rows))
   lines.push('', 'Claims:')
   for (const c of checkClaims(summaries)) lines.push(`  ${c.status.padEnd(19)} ${c.claim}`)
   const invalid = listInvalidRounds(result)

@@ -38,7 +38,7 @@ export function verdictRulesText (): string[] {
   const { latencyMarginPct, minDeliveredPct } = VERDICT_RULES
   return [
     'Only valid rounds count. A transport with no valid round in a workload gets no verdict there.',
-    `A transport qualifies when it lost no message and delivered at least ${minDeliveredPct}% of the target rate (median over rounds).`,
+    `A transport qualifies when it lost no message (what a client cut as a slow consumer missed after it stopped reading does not count) and delivered at least ${minDeliveredPct}% of the target rate (median over rounds).`,
     'best: the qualifying transport with the lowest median p99 delivery latency (ties: lower median p50).',
     `fits: a qualifying transport whose median p99 is within ${latencyMarginPct}% of the best one's, or whose interval of the median p99 overlaps the best one's (the run cannot tell them apart).`,
     `poor: a transport that does not qualify, or whose median p99 is more than ${latencyMarginPct}% above the best one's with an interval clear of the best one's (with one round there is no interval: the margin alone decides, and the cell says it is unconfirmed).`,
@@ -55,7 +55,9 @@ function overlaps (a: MedianInterval, b: MedianInterval): boolean {
 export function disqualifications (t: TransportSummary): string[] {
   if (t.validRounds === 0) return []
   const reasons: string[] = []
-  if (t.counters.lost > 0) reasons.push(`lost ${t.counters.lost} message${t.counters.lost === 1 ? '' : 's'}`)
+  // what a client cut as a slow consumer missed after it stopped reading is the policy working, not a loss
+  const lost = t.counters.lost - t.counters.lostToCuts
+  if (lost > 0) reasons.push(`lost ${lost} message${lost === 1 ? '' : 's'}`)
   const delivered = t.extra.deliveredRatio.median
   if (delivered < VERDICT_RULES.minDeliveredPct / 100) reasons.push(`delivered ${formatPercent(delivered)} of the target rate`)
   return reasons

@@ -69,6 +69,8 @@ export interface Comparison {
   readonly excludedRounds: readonly ExcludedRound[]
   /** True when at least one absolute row is a regression: the gate fails (cross-transport rows inform, they do not gate). */
   readonly hasRegression: boolean
+  /** Test-mode slowdown each run was produced with, µs per published message (0: none, a real measurement). */
+  readonly injectedDelayUs: { readonly base: number, readonly head: number }
 }
 
 /**
@@ -101,10 +103,15 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
     }
   }
   const excludedRounds = [...excluded(base, 'base'), ...excluded(head, 'head')]
-  return { thresholdPct: options.thresholdPct, alpha, rows, excludedRounds, hasRegression: rows.some((r) => r.kind === 'absolute' && r.verdict === 'regression') }
+  const injectedDelayUs = { base: base.options.injectedDelayUs ?? 0, head: head.options.injectedDelayUs ?? 0 }
+  return { thresholdPct: options.thresholdPct, alpha, rows, excludedRounds, hasRegression: rows.some((r) => r.kind === 'absolute' && r.verdict === 'regression'), injectedDelayUs }
 }
 
-/** Throws BENCH_ERR_CONFIG_MISMATCH naming the first key path whose value differs between the two runs' configs. */
+/**
+ * Throws BENCH_ERR_CONFIG_MISMATCH naming the first key path whose value differs between the two runs' configs.
+ * Run options other than transports and target (rounds, profile, and the test-mode injectedDelayUs) are not
+ * checked: an injected slowdown is exactly what the gate must be able to detect, so it is flagged, not refused.
+ */
 export function assertSameConfig (base: RunResult, head: RunResult): void {
   const found = firstDifference(base.options.transports, head.options.transports, 'options.transports') ??
     firstDifference(base.options.target, head.options.target, 'options.target') ??

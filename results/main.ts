@@ -115,6 +115,10 @@ function runCompare (argv: readonly string[]): number {
   if (args.markdownFile === null) process.stdout.write(markdown + '\n')
   else writeFileSync(args.markdownFile, markdown + '\n')
   const regressions = comparison.rows.filter((r) => r.verdict === 'regression')
+  for (const side of ['base', 'head'] as const) {
+    const us = comparison.injectedDelayUs[side]
+    if (us > 0) process.stderr.write(`compare: note: ${side} was produced in TEST MODE with an injected slowdown of ${us} µs per published batch\n`)
+  }
   process.stderr.write(regressions.length === 0
     ? 'compare: pass (no significant change beyond the threshold)\n'
     : `compare: REGRESSION in ${regressions.map((r) => `${r.scenario}/${r.transport} ${r.metric}`).join(', ')}\n`)

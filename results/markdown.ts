@@ -15,6 +15,7 @@ export function renderMarkdown (comparison: Comparison, labels: MarkdownLabels):
   const gating = comparison.rows.filter((r) => r.kind === 'absolute')
   const overall = comparison.hasRegression ? 'REGRESSION' : 'pass'
   lines.push(`## feedbench compare: ${overall}`, '')
+  lines.push(...injectionWarning(comparison))
   lines.push(`${countText(gating)} (base ${code(labels.base)}, head ${code(labels.head)}, threshold ${comparison.thresholdPct}%, α = ${comparison.alpha}).`, '')
   lines.push(howToRead(comparison), '')
   for (const scenario of unique(comparison.rows.map((r) => r.scenario))) {
@@ -38,6 +39,13 @@ export function renderMarkdown (comparison: Comparison, labels: MarkdownLabels):
     lines.push('')
   }
   return lines.join('\n')
+}
+
+function injectionWarning (comparison: Comparison): string[] {
+  const sides = (['base', 'head'] as const).filter((side) => comparison.injectedDelayUs[side] > 0)
+  if (sides.length === 0) return []
+  const which = sides.map((side) => `${side} (${comparison.injectedDelayUs[side]} µs per batch)`).join(' and ')
+  return [`> **Test mode:** ${which} ran with an injected slowdown (\`--inject-delay-us\`, FEEDBENCH_TEST_MODE=1). This comparison measures the gate, not the code.`, '']
 }
 
 function howToRead (comparison: Comparison): string {

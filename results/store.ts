@@ -51,6 +51,10 @@ export function readResult (path: string): RunResult {
   } catch (cause) {
     throw new errors.BENCH_ERR_RESULT_INVALID(path, SCHEMA_VERSION, `not JSON (${(cause as Error).message})`, { cause })
   }
+  // keys added to the scenario schema later have defaults: an older file reads as if it had set them
+  if (typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { scenarios?: unknown }).scenarios)) {
+    Value.Default(RunResultSchema.properties.scenarios, (parsed as { scenarios: unknown }).scenarios)
+  }
   assertRunResult(parsed, path)
   return parsed
 }

@@ -1,19 +1,34 @@
 import { readFileSync } from 'node:fs'
 import { mergeOptions, resolveScenario, type ScenarioConfig, type ScenarioOptions } from './core/config.ts'
 import { errors } from './core/errors.ts'
+import type { TransportName } from './core/transports.ts'
+import { burst } from './burst.ts'
 import { chat } from './chat.ts'
+import { fanOutScale } from './fan-out-scale.ts'
 import { largePayload } from './large-payload.ts'
 import { notifications } from './notifications.ts'
+import { reconnect } from './reconnect.ts'
 import { rpc } from './rpc.ts'
+import { slowConsumer } from './slow-consumer.ts'
 import { ticker } from './ticker.ts'
 
+/** Why a scenario does not apply to a transport, by transport; shown in the report instead of a silent skip. */
+export type NotApplicable = Partial<Readonly<Record<TransportName, string>>>
+
+/** A built-in scenario: its options, plus the transports it does not apply to (catalog only, not part of the validated config). */
+export type ScenarioDefinition = ScenarioOptions & { readonly notApplicable?: NotApplicable }
+
 /** The built-in scenarios by name. */
-export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioOptions>> = {
+export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioDefinition>> = {
   ticker,
   chat,
   rpc,
   notifications,
   'large-payload': largePayload,
+  burst,
+  reconnect,
+  'slow-consumer': slowConsumer,
+  'fan-out-scale': fanOutScale,
 }
 
 /** Names of the scenarios `npm run bench` runs by default. */
@@ -25,7 +40,10 @@ export const DEFAULT_SCENARIOS = ['ticker', 'chat'] as const
  */
 export function loadScenario (nameOrPath: string, overrides: Record<string, unknown> = {}): ScenarioConfig {
   const builtin = BUILTIN_SCENARIOS[nameOrPath]
-  if (builtin !== undefined) return resolveScenario(mergeOptions(builtin as Record<string, unknown>, overrides), nameOrPath)
+  if (builtin !== undefined) {
+    const { notApplicable: _notApplicable, ...options } = builtin
+    return resolveScenario(mergeOptions(options as Record<string, unknown>, overrides), nameOrPath)
+  }
   if (!nameOrPath.endsWith('.json')) {
     throw new errors.BENCH_ERR_UNKNOWN_SCENARIO(JSON.stringify(nameOrPath), Object.keys(BUILTIN_SCENARIOS).join(', '))
   }
@@ -39,4 +57,9 @@ export function loadScenario (nameOrPath: string, overrides: Record<string, unkn
     throw new errors.BENCH_ERR_SCENARIO_FILE(nameOrPath, 'expected a JSON object')
   }
   return resolveScenario(mergeOptions(parsed as Record<string, unknown>, overrides), nameOrPath)
+}
+
+/** The transports a scenario (built-in name or file) does not apply to, with the reason; a file applies to all. */
+export function notApplicableTo (nameOrPath: string): NotApplicable {
+  return BUILTIN_SCENARIOS[nameOrPath]?.notApplicable ?? {}
 }

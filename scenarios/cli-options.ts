@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { errors } from './core/errors.ts'
+import { parseInjectedDelayUs, TEST_MODE_ENV } from './core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from './core/transports.ts'
 import { DEFAULT_SCENARIOS } from './catalog.ts'
 import { networkProfileOf, NETWORK_PROFILE_NAMES, type NetworkProfile } from './network-profiles.ts'
@@ -11,6 +12,10 @@ export interface BenchOptions {
   readonly rounds: number
   readonly workers: number
   readonly quick: boolean
+  /** Named run size (--profile), or null. */
+  readonly profile: BenchProfileName | null
+  /** Test mode only (--inject-delay-us): delay the server adds to every published batch, µs; 0 = off. */
+  readonly injectedDelayUs: number
   readonly target: string | null
   readonly network: NetworkProfile
   readonly json: boolean
@@ -19,6 +24,22 @@ export interface BenchOptions {
   /** Scenario keys set from the command line (layered over the scenario: defaults < file < flags). */
   readonly overrides: Readonly<Record<string, unknown>>
   readonly help: boolean
+}
+
+/** Names accepted by --profile. */
+export const BENCH_PROFILE_NAMES = ['ci'] as const
+
+/** A named run size. */
+export type BenchProfileName = typeof BENCH_PROFILE_NAMES[number]
+
+/**
+ * Run sizes by name. ci: enough valid rounds per side for the CI gate's rank test to reach p < 0.05
+ * (smallest p with 5 vs 5 is 0.008, still 0.016 if one round is INVALID; with 3 vs 3 it is 0.1), with
+ * windows short enough that base and head both fit in one job (about 2.5 min each on 2 cores for the
+ * default scenarios and all transports: each round also pays ~2.5 s of process start-up and connect).
+ */
+export const BENCH_PROFILES: Readonly<Record<BenchProfileName, { readonly rounds: number, readonly durationMs: number, readonly warmupMs: number }>> = {
+  ci: { rounds: 5, durationMs: 1_000, warmupMs: 300 },
 }
 
 /** Usage text of `npm run bench`. */
@@ -35,6 +56,10 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --write-policy P     per-tick | per-message (default: per-tick)
   --workers N          load-generator processes (default: 1, leaving a core for the server)
   --quick              CI-sized run: 1 round, 2 s windows
+  --profile ci         regression-gate run: ${BENCH_PROFILES.ci.rounds} rounds, ${BENCH_PROFILES.ci.durationMs} ms windows after ${BENCH_PROFILES.ci.warmupMs} ms warm-up
+                       (--rounds, --duration, --warmup still win)
+  --inject-delay-us N  TEST MODE ONLY (${TEST_MODE_ENV}=1): the server delays every published batch
+                       by N µs, to measure the gate against a known slowdown; refused otherwise
   --target URL         run the clients against a server started with npm run serve
   --network NAME       ${NETWORK_PROFILE_NAMES.join(' | ')}: delay and bandwidth added by a proxy (default: loopback)
   --json               print the result JSON on stdout
@@ -45,7 +70,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
 Exit codes: 0 every round valid, 1 error, 2 bad usage, 3 the run finished but some round is INVALID.`
 
 /** Parses `npm run bench` arguments; throws a coded error naming the option, the value and what is allowed. */
-export function parseBenchArgs (argv: readonly string[]): BenchOptions {
+export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   let parsed
   try {
     parsed = parseArgs({
@@ -64,6 +89,8 @@ export function parseBenchArgs (argv: readonly string[]): BenchOptions {
         'write-policy': { type: 'string' },
         workers: { type: 'string' },
         quick: { type: 'boolean', default: false },
+        profile: { type: 'string' },
+        'inject-delay-us': { type: 'string' },
         target: { type: 'string' },
         network: { type: 'string', default: 'loopback' },
         json: { type: 'boolean', default: false },
@@ -77,12 +104,19 @@ export function parseBenchArgs (argv: readonly string[]): BenchOptions {
   }
   const v = parsed.values
   const quick = v.quick
+  const profile = v.profile === undefined ? null : parseProfile(v.profile)
+  if (profile !== null && quick) throw new errors.BENCH_ERR_OPTION_INVALID('--profile', JSON.stringify(v.profile), 'either --profile or --quick, not both')
+  const injectedDelayUs = v['inject-delay-us'] === undefined ? 0 : parseInjectedDelayUs('--inject-delay-us', v['inject-delay-us'], env)
+  if (injectedDelayUs > 0 && v.target !== undefined) {
+    throw new errors.BENCH_ERR_OPTION_INVALID('--inject-delay-us', JSON.stringify(v['inject-delay-us']), 'only with servers the runner starts, not with --target')
+  }
   const transports = list(v.transport, TRANSPORT_NAMES.join(','))
   for (const t of transports) {
     if (!isTransportName(t)) throw new errors.BENCH_ERR_UNKNOWN_TRANSPORT(JSON.stringify(t), TRANSPORT_NAMES.join(', '))
   }
   const overrides: Record<string, unknown> = {}
   if (quick) Object.assign(overrides, { durationMs: 2_000, warmupMs: 500 })
+  if (profile !== null) Object.assign(overrides, { durationMs: BENCH_PROFILES[profile].durationMs, warmupMs: BENCH_PROFILES[profile].warmupMs })
   if (v.duration !== undefined) overrides.durationMs = parseDurationMs('--duration', v.duration)
   if (v.warmup !== undefined) overrides.warmupMs = parseDurationMs('--warmup', v.warmup)
   if (v.clients !== undefined) overrides.clients = parseNumber('--clients', v.clients, 'an integer >= 1')
@@ -92,9 +126,11 @@ export function parseBenchArgs (argv: readonly string[]): BenchOptions {
   return {
     scenarios: list(v.scenario, DEFAULT_SCENARIOS.join(',')),
     transports: transports as TransportName[],
-    rounds: v.rounds === undefined ? (quick ? 1 : 3) : positiveInt('--rounds', v.rounds, 1000),
+    rounds: v.rounds === undefined ? (profile !== null ? BENCH_PROFILES[profile].rounds : quick ? 1 : 3) : positiveInt('--rounds', v.rounds, 1000),
     workers: v.workers === undefined ? 1 : positiveInt('--workers', v.workers, 64),
     quick,
+    profile,
+    injectedDelayUs,
     target: v.target === undefined ? null : parseTarget(v.target),
     network: networkProfileOf(v.network),
     json: v.json,
@@ -111,6 +147,12 @@ export function parseDurationMs (option: string, text: string): number {
   if (m === null) throw new errors.BENCH_ERR_OPTION_INVALID(option, JSON.stringify(text), 'a duration such as 500ms, 5s or 2m')
   const factor = m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1
   return Math.round(Number(m[1]) * factor)
+}
+
+function parseProfile (text: string): BenchProfileName {
+  const found = BENCH_PROFILE_NAMES.find((p) => p === text)
+  if (found === undefined) throw new errors.BENCH_ERR_OPTION_INVALID('--profile', JSON.stringify(text), BENCH_PROFILE_NAMES.join(', '))
+  return found
 }
 
 function parseNumber (option: string, text: string, allowed: string): number {

@@ -4,9 +4,10 @@ import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { isBenchError } from './core/errors.ts'
 import { BENCH_USAGE, parseBenchArgs } from './cli-options.ts'
-import { loadScenario } from './catalog.ts'
+import { loadScenario, notApplicableTo } from './catalog.ts'
 import { checkMachineLimits, checkTarget } from './preflight.ts'
-import { planRounds, runPlans } from './runner.ts'
+import { runRamps } from './ramp.ts'
+import { listSkipped, planRounds, runPlans } from './runner.ts'
 import { SCHEMA_VERSION, type RunResult } from '../results/schema.ts'
 import { collectEnvironment } from '../results/environment.ts'
 import { writeResult } from '../results/store.ts'
@@ -26,8 +27,13 @@ async function main (): Promise<number> {
   checkMachineLimits(scenarios)
   if (options.target !== null) await checkTarget(options.target, scenarios, options.transports)
 
+  if (options.injectedDelayUs > 0) {
+    process.stderr.write(`TEST MODE: the server delays every published batch by ${options.injectedDelayUs} µs (--inject-delay-us); this run measures the CI gate, not the transports\n`)
+  }
   const startedAt = new Date()
-  const plans = planRounds({ ...options, scenarios })
+  const input = { ...options, scenarios, notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, notApplicableTo(options.scenarios[i] ?? s.name)])) }
+  const skipped = listSkipped(input)
+  const plans = planRounds(input)
   const showProgress = process.stderr.isTTY === true
   const t0 = performance.now()
   const rounds = await runPlans(plans, {
@@ -41,6 +47,16 @@ async function main (): Promise<number> {
       process.stderr.write(`p50 ${r.latency.p50Us} µs, p99 ${r.latency.p99Us} µs, ${r.deliveredPerSec.toFixed(0)} msg/s, lost ${r.counters.lost} — ${status} (${elapsed} s)\n`)
     },
   })
+  const ramps = await runRamps(input, options.quick, {
+    stepStarted (plan) {
+      if (showProgress) process.stderr.write(`[ramp] ${plan.scenario.name} · ${plan.transport} · ${plan.scenario.clients} clients … `)
+    },
+    stepFinished (_transport, step) {
+      if (!showProgress) return
+      const figures = step.p99Us === undefined ? '' : `p99 ${step.p99Us} µs, ${step.connectRatePerSec?.toFixed(0) ?? '?'} connects/s, `
+      process.stderr.write(`${figures}${step.status}${step.reasons.length > 0 ? `: ${step.reasons.join('; ')}` : ''}\n`)
+    },
+  })
   const result: RunResult = {
     schemaVersion: SCHEMA_VERSION,
     runId: `${startedAt.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
@@ -51,10 +67,15 @@ async function main (): Promise<number> {
       quick: options.quick,
       target: options.target,
       transports: [...options.transports],
+      ...(options.profile === null ? {} : { profile: options.profile }),
+      ...(options.injectedDelayUs > 0 ? { injectedDelayUs: options.injectedDelayUs } : {}),
       ...(options.network.name === 'loopback' ? {} : { network: { ...options.network } }),
     },
     scenarios,
     rounds,
+    ...(skipped.length > 0 ? { skipped } : {}),
+    ...(ramps.length > 0 ? { ramps } : {}),
+    // a ramp is meant to end at a failed step: that is its measurement, not an untrustworthy run
     valid: rounds.every((r) => r.status === 'valid'),
   }
   const written = writeResult(options.outDir, result)

@@ -1,15 +1,31 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { maxMessageBytes, type ScenarioConfig } from './core/config.ts'
+import { maxMessageBytes, type ScenarioConfig, type ScenarioPattern } from './core/config.ts'
 import { errors } from './core/errors.ts'
+import { sendsUpstream } from './core/streams.ts'
 import type { TransportName } from './core/transports.ts'
 import { ControlClient } from './control-client.ts'
 
 /** Descriptors a process needs beyond its sockets (stdio, IPC, libuv, module files). */
 const FD_MARGIN = 200
 
-/** Sockets one client holds at most: a stream plus an upstream request (SSE, polling). */
-const SOCKETS_PER_CLIENT = 2
+/** Sockets one client holds at most: its downstream, plus an upstream request (SSE, polling) when the pattern sends upstream. */
+export function socketsPerClient (pattern: ScenarioPattern): number {
+  return sendsUpstream(pattern) ? 2 : 1
+}
+
+/** The most clients of a pattern this machine holds (server and load generator each need a descriptor per socket), and what bounds it; null when unknown. */
+export function machineClientLimit (pattern: ScenarioPattern): { readonly clients: number, readonly bound: string } | null {
+  const limit = openFileLimit()
+  const ports = ephemeralPortCount()
+  const perClient = socketsPerClient(pattern)
+  const byFds = limit === null ? Number.POSITIVE_INFINITY : Math.floor((limit - FD_MARGIN) / perClient)
+  const byPorts = ports === null ? Number.POSITIVE_INFINITY : Math.floor(ports / perClient)
+  if (!Number.isFinite(byFds) && !Number.isFinite(byPorts)) return null
+  return byFds <= byPorts
+    ? { clients: byFds, bound: `ulimit -n is ${limit}; up to ${byFds} clients fit; raise it with ulimit -n` }
+    : { clients: byPorts, bound: `the ephemeral port range has ${ports} ports (net.ipv4.ip_local_port_range)` }
+}
 
 /** The soft limit on open files of processes started from here (`ulimit -n`), or null when unknown. */
 export function openFileLimit (): number | null {
@@ -31,19 +47,16 @@ export function ephemeralPortCount (): number | null {
   }
 }
 
-/** Checks, before any load, that this machine can hold the connections the scenarios ask for. */
+/**
+ * Checks, before any load, that this machine can hold the connections the scenarios ask for. A ramp
+ * scenario is checked step by step instead (scenarios/ramp.ts): its steps above the limit are skipped.
+ */
 export function checkMachineLimits (scenarios: readonly ScenarioConfig[]): void {
-  const limit = openFileLimit()
-  const ports = ephemeralPortCount()
   for (const s of scenarios) {
-    const sockets = s.clients * SOCKETS_PER_CLIENT
-    if (limit !== null && sockets + FD_MARGIN > limit) {
-      throw new errors.BENCH_ERR_LIMIT_EXCEEDED(`--clients for scenario "${s.name}"`, s.clients,
-        `ulimit -n is ${limit}; up to ${Math.floor((limit - FD_MARGIN) / SOCKETS_PER_CLIENT)} clients fit; raise it with ulimit -n`)
-    }
-    if (ports !== null && sockets > ports) {
-      throw new errors.BENCH_ERR_LIMIT_EXCEEDED(`--clients for scenario "${s.name}"`, s.clients,
-        `the ephemeral port range has ${ports} ports (net.ipv4.ip_local_port_range)`)
+    if (s.ramp.steps > 0) continue
+    const limit = machineClientLimit(s.pattern)
+    if (limit !== null && s.clients > limit.clients) {
+      throw new errors.BENCH_ERR_LIMIT_EXCEEDED(`--clients for scenario "${s.name}"`, s.clients, limit.bound)
     }
   }
 }
@@ -56,7 +69,7 @@ export async function checkTarget (target: string, scenarios: readonly ScenarioC
       throw new errors.BENCH_ERR_TARGET_MISMATCH(target, `it does not serve transport ${t} (it serves ${info.transports.join(', ')})`)
     }
   }
-  const feedKeys = ['pattern', 'clients', 'ratePerSec', 'payloadBytes', 'upstreamPayloadBytes', 'seed'] as const
+  const feedKeys = ['pattern', 'clients', 'ratePerSec', 'burstSize', 'payloadBytes', 'upstreamPayloadBytes', 'seed'] as const
   for (const s of scenarios) {
     for (const key of feedKeys) {
       if (info.scenario[key] !== s[key]) {

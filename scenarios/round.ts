@@ -18,6 +18,8 @@ export interface RoundPlan {
   readonly target: string | null
   /** Delay and bandwidth a proxy adds between the load generators and the server. */
   readonly network: NetworkProfile
+  /** Test mode only: passed to the started server as --inject-delay-us (absent or 0: off). */
+  readonly injectedDelayUs?: number
 }
 
 /** Everything the processes of one round reported, before it is turned into a RoundResult. */
@@ -28,6 +30,8 @@ export interface RoundRaw {
   readonly server: ServerStats
   /** Server RSS just before the clients connected and once all were connected, before any message. */
   readonly idleRssBytes: { readonly before: number, readonly connected: number }
+  /** Longest time a load generator took to connect its clients, ms. */
+  readonly connectMs?: number
 }
 
 const SERVER_START_TIMEOUT_MS = 30_000
@@ -44,6 +48,7 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
     if (baseUrl === null) {
       server = forkChild<ServerToRunner>('servers/main.ts', [
         '--scenario-json', JSON.stringify(scenario), '--transport', transport, '--port', '0', '--host', '127.0.0.1', '--idle',
+        ...((plan.injectedDelayUs ?? 0) > 0 ? ['--inject-delay-us', String(plan.injectedDelayUs)] : []),
       ], `server (${scenario.name}, ${transport})`)
       const listening = await server.next((m): m is Extract<ServerToRunner, { type: 'listening' }> => m.type === 'listening',
         SERVER_START_TIMEOUT_MS, 'the server to listen')
@@ -59,8 +64,9 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
       child.send({ type: 'job', job })
     }
     const connectTimeoutMs = 30_000 + Math.ceil(scenario.clients / scenario.connectConcurrency) * scenario.clientTimeoutMs
-    await Promise.all(loadgens.map((l) => l.next((m): m is Extract<LoadgenToRunner, { type: 'connected' }> => m.type === 'connected',
+    const connected = await Promise.all(loadgens.map((l) => l.next((m): m is Extract<LoadgenToRunner, { type: 'connected' }> => m.type === 'connected',
       connectTimeoutMs, 'its clients to connect')))
+    const connectMs = Math.max(...connected.map((m) => m.connectMs ?? 0))
 
     const rssConnected = (await control.stats()).process.rssBytes
     const runMs = scenario.warmupMs + scenario.durationMs
@@ -77,7 +83,7 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
       return m.report
     }))
     const serverStats = await control.stats()
-    return { plan, reports, stopped, server: serverStats, idleRssBytes: { before: rssBefore, connected: rssConnected } }
+    return { plan, reports, stopped, server: serverStats, idleRssBytes: { before: rssBefore, connected: rssConnected }, connectMs }
   } finally {
     for (const l of loadgens) l.send({ type: 'close' })
     await Promise.all(loadgens.map((l) => l.stop(null, STOP_GRACE_MS)))

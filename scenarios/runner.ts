@@ -1,7 +1,8 @@
 import type { ScenarioConfig } from './core/config.ts'
 import type { TransportName } from './core/transports.ts'
 import type { NetworkProfile } from './network-profiles.ts'
-import type { RoundResult } from '../results/schema.ts'
+import type { NotApplicable } from './catalog.ts'
+import type { RoundResult, RunResult } from '../results/schema.ts'
 import { runRound, type RoundPlan } from './round.ts'
 import { buildRoundResult } from './round-result.ts'
 
@@ -13,6 +14,26 @@ export interface RunPlanInput {
   readonly workers: number
   readonly target: string | null
   readonly network: NetworkProfile
+  /** Test mode only: delay the started servers add to every published batch, µs (absent or 0: off). */
+  readonly injectedDelayUs?: number
+  /** Transports each scenario (by name) does not apply to, with the reason: not run, recorded as skipped. */
+  readonly notApplicable?: Readonly<Record<string, NotApplicable>>
+}
+
+/** A (scenario, transport) pair that is not run, and why. */
+export type SkippedPair = NonNullable<RunResult['skipped']>[number]
+
+/** The (scenario, transport) pairs of the input that do not apply, with the scenario's reason. */
+export function listSkipped (input: RunPlanInput): SkippedPair[] {
+  return input.scenarios.flatMap((scenario) => input.transports.flatMap((transport) => {
+    const reason = input.notApplicable?.[scenario.name]?.[transport]
+    return reason === undefined ? [] : [{ scenario: scenario.name, transport, reason }]
+  }))
+}
+
+/** The transports of the input a scenario applies to, in the input's order. */
+export function applicableTransports (input: RunPlanInput, scenario: ScenarioConfig): TransportName[] {
+  return input.transports.filter((t) => input.notApplicable?.[scenario.name]?.[t] === undefined)
 }
 
 /** Called before and after each round, for progress output. */
@@ -27,10 +48,13 @@ export interface RunnerProgress {
  */
 export function planRounds (input: RunPlanInput, random: () => number = Math.random): RoundPlan[] {
   const plans: RoundPlan[] = []
+  const delayUs = input.injectedDelayUs ?? 0
+  const injected = delayUs > 0 ? { injectedDelayUs: delayUs } : {}
   for (let round = 1; round <= input.rounds; round++) {
-    for (const scenario of input.scenarios) {
-      for (const transport of shuffle(input.transports, random)) {
-        plans.push({ scenario, transport, round, order: plans.length + 1, workers: input.workers, target: input.target, network: input.network })
+    // ramp scenarios run in scenarios/ramp.ts; transports a scenario does not apply to are in listSkipped
+    for (const scenario of input.scenarios.filter((s) => s.ramp.steps === 0)) {
+      for (const transport of shuffle(applicableTransports(input, scenario), random)) {
+        plans.push({ scenario, transport, round, order: plans.length + 1, workers: input.workers, target: input.target, network: input.network, ...injected })
       }
     }
   }
@@ -49,7 +73,8 @@ export async function runPlans (plans: readonly RoundPlan[], progress: RunnerPro
   return results
 }
 
-function shuffle<T> (items: readonly T[], random: () => number): T[] {
+/** A copy of `items` in random order (Fisher–Yates). */
+export function shuffle<T> (items: readonly T[], random: () => number): T[] {
   const out = [...items]
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))

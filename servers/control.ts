@@ -15,6 +15,8 @@ export interface ControlContext {
   openConnections (): number
   slowConsumerCuts (): number
   protocolErrors (): number
+  /** Client connections dropped by faults.dropSharePerSec, since the process started. */
+  faultDrops (): number
 }
 
 const RunRequestSchema = Type.Object({
@@ -43,5 +45,6 @@ export function registerControl (app: FastifyInstance, ctx: ControlContext): voi
     slowConsumerCuts: ctx.slowConsumerCuts(),
     protocolErrors: ctx.protocolErrors(),
     upstreamOutsideRun: ctx.hub.upstreamOutsideRun,
+    faultDrops: ctx.faultDrops(),
   }))
 }

@@ -48,6 +48,26 @@ describe('hub', () => {
     expect(scheduleOffsetUs(3, 300)).toBe(10_000)
   })
 
+  it('schedules bursts: message k at t0 + floor(k / burstSize) * burstSize / rate, each burst one batch', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'hrtime', 'performance'] })
+    const hub = hubFor({ ratePerSec: 100, burstSize: 10 })
+    const sub = recorder()
+    hub.subscribe('feed', undefined, sub)
+    const { t0Us } = hub.run(250)
+    await vi.advanceTimersByTimeAsync(400)
+    // bursts due at 0, 100 and 200 ms; the next one (300 ms) is past the run
+    expect(sub.batches.map((b) => b.length)).toEqual([10, 10, 10])
+    sub.batches.flat().forEach((m, k) => { expect(m.env.tSchedUs).toBe(t0Us + Math.floor(k / 10) * 100_000) })
+    expect(seqsOf(sub.batches)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+  })
+
+  it('keeps the average rate with bursts: burst n starts where the steady schedule has message n * burstSize', () => {
+    expect([0, 1, 9].map((k) => scheduleOffsetUs(k, 100, 10))).toEqual([0, 0, 0])
+    expect([10, 19, 20].map((k) => scheduleOffsetUs(k, 100, 10))).toEqual([100_000, 100_000, 200_000])
+    for (const k of [0, 50, 100, 1000]) expect(scheduleOffsetUs(k, 200, 50)).toBe(scheduleOffsetUs(k, 200))
+    expect(scheduleOffsetUs(7, 300, 1)).toBe(scheduleOffsetUs(7, 300))
+  })
+
   it('publishes overdue messages after a stall with their original tSched, in one batch per tick', async () => {
     const hub = hubFor({ ratePerSec: 1000 })
     const sub = recorder()

@@ -7,6 +7,7 @@ import { nowUs } from '../scenarios/core/clock.ts'
 import { errors } from '../scenarios/core/errors.ts'
 import { createPayloadSource } from '../scenarios/core/payload.ts'
 import { clientIdOf, streamOf } from '../scenarios/core/streams.ts'
+import { injectDelay } from './fault-injection.ts'
 import { MessageRing } from './ring.ts'
 
 /** The feed of one server process plus its run control, used by app.ts and control.ts. */
@@ -100,6 +101,7 @@ export function createHub (config: ScenarioConfig): Hub {
   }
 
   function flush (): void {
+    injectDelay() // test mode only (--inject-delay-us): delays each batch; a no-op otherwise
     isFlushScheduled = false
     for (const state of dirty) {
       const batch = state.pending
@@ -131,7 +133,7 @@ export function createHub (config: ScenarioConfig): Hub {
     const now = nowUs()
     // late ticks publish every overdue message with its original tSched: the stall is charged, not omitted
     for (;;) {
-      const offsetUs = scheduleOffsetUs(run.nextK, config.ratePerSec)
+      const offsetUs = scheduleOffsetUs(run.nextK, config.ratePerSec, config.burstSize)
       if (offsetUs >= run.durationUs) return
       if (run.t0Us + offsetUs > now) {
         const delayMs = Math.ceil((run.t0Us + offsetUs - now) / 1000)
@@ -237,9 +239,13 @@ export function createHub (config: ScenarioConfig): Hub {
   }
 }
 
-/** When message k of a run is due, µs after t0: k / ratePerSec seconds, rounded to whole µs. */
-export function scheduleOffsetUs (k: number, ratePerSec: number): number {
-  return Math.round(k * 1e6 / ratePerSec)
+/**
+ * When message k of a run is due, µs after t0: k / ratePerSec seconds, rounded to whole µs. With
+ * burstSize > 1 messages are due together in bursts, floor(k / burstSize) * burstSize / ratePerSec: the
+ * same average rate, and every message of a burst leaves in one tick (one batch).
+ */
+export function scheduleOffsetUs (k: number, ratePerSec: number, burstSize = 1): number {
+  return Math.round((k - k % burstSize) * 1e6 / ratePerSec)
 }
 
 /** FNV-1a of a stream name, so each stream gets its own payload sequence from one seed. */

@@ -4,10 +4,12 @@ import type { ServerToRunner } from '../scenarios/core/control.ts'
 import { loadScenario } from '../scenarios/catalog.ts'
 import { resolveScenario } from '../scenarios/core/config.ts'
 import { errors, isBenchError } from '../scenarios/core/errors.ts'
+import { parseInjectedDelayUs, TEST_MODE_ENV } from '../scenarios/core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../scenarios/core/transports.ts'
 import { createServer } from './app.ts'
+import { setInjectedDelayUs } from './fault-injection.ts'
 
-const USAGE = 'npm run serve -- --scenario NAME|file.json [--transport ws,sse,long-poll,poll] [--port 8080] [--host 127.0.0.1] [--idle] [--publish-for MS] [--scenario-json JSON]'
+const USAGE = 'npm run serve -- --scenario NAME|file.json [--transport ws,sse,long-poll,poll] [--port 8080] [--host 127.0.0.1] [--idle] [--publish-for MS] [--scenario-json JSON] [--inject-delay-us N (test mode only: ' + TEST_MODE_ENV + '=1)]'
 
 interface MainOptions {
   readonly config: ScenarioConfig
@@ -16,6 +18,8 @@ interface MainOptions {
   readonly host: string
   readonly isIdle: boolean
   readonly publishForMs: number
+  /** Test mode only: delay added to every published batch, µs (0: off). */
+  readonly injectedDelayUs: number
 }
 
 function parseOptions (argv: readonly string[]): MainOptions {
@@ -33,6 +37,7 @@ function parseOptions (argv: readonly string[]): MainOptions {
         host: { type: 'string', default: '127.0.0.1' },
         idle: { type: 'boolean', default: false },
         'publish-for': { type: 'string', default: '600000' },
+        'inject-delay-us': { type: 'string' },
       },
     }).values
   } catch (cause) {
@@ -49,6 +54,7 @@ function parseOptions (argv: readonly string[]): MainOptions {
     host: values.host,
     isIdle: values.idle,
     publishForMs: parseInteger('--publish-for', values['publish-for'], 1, 24 * 3_600_000),
+    injectedDelayUs: values['inject-delay-us'] === undefined ? 0 : parseInjectedDelayUs('--inject-delay-us', values['inject-delay-us']),
   }
 }
 
@@ -84,6 +90,7 @@ async function main (): Promise<void> {
     process.exitCode = 2
     return
   }
+  setInjectedDelayUs(options.injectedDelayUs)
   const server = createServer({ config: options.config, transports: options.transports })
   let url: string
   try {
@@ -100,7 +107,7 @@ async function main (): Promise<void> {
     return
   }
   if (!options.isIdle) server.hub.run(options.publishForMs)
-  process.stderr.write(`feedbench server listening on ${url} (transports ${options.transports.join(', ')}, scenario ${options.config.name})\n`)
+  process.stderr.write(`feedbench server listening on ${url} (transports ${options.transports.join(', ')}, scenario ${options.config.name})${options.injectedDelayUs > 0 ? `; TEST MODE: every published batch delayed by ${options.injectedDelayUs} µs` : ''}\n`)
   tellRunner({ type: 'listening', url })
 
   let isStopping = false

@@ -108,6 +108,10 @@ export interface ClientConnection {
   send (message: UpstreamMessage): Promise<void>
   /** Closes the connection on purpose; sink.closed is not called for it. */
   close (): Promise<void>
+  /** Optional capability: stops reading from the downstream socket (a frozen consumer; TCP flow control pushes back on the server). */
+  pauseReading? (): void
+  /** Optional capability: reads again after pauseReading(). */
+  resumeReading? (): void
 }
 
 /** A client adapter: resolves once the connection is usable (ws open, SSE headers, first poll answered). */
