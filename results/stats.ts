@@ -1,3 +1,4 @@
+import { mulberry32 } from '../scenarios/core/random.ts'
 /** Largest total sample size for which the Mann-Whitney U p-value is computed from the exact distribution. */
 export const EXACT_MAX_TOTAL = 40
 
@@ -179,16 +180,4 @@ function quantileSorted (sorted: Float64Array, q: number): number {
 /** Ascending order that also holds for ±Infinity (where x − y would be NaN). */
 function byValue (x: number, y: number): number {
   return x < y ? -1 : x > y ? 1 : 0
-}
-
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-function mulberry32 (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

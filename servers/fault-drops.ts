@@ -2,6 +2,7 @@ import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ScenarioConfig } from '../scenarios/core/config.ts'
 import { PATHS } from '../scenarios/core/transports.ts'
+import { mulberry32 } from '../scenarios/core/random.ts'
 
 /** How often the dropper acts, ms: faults.dropSharePerSec is a share per second. */
 export const DROP_INTERVAL_MS = 1_000
@@ -77,14 +78,7 @@ export function startConnectionDropper (app: FastifyInstance, config: ScenarioCo
   }
 }
 
-/** mulberry32, seeded from the scenario: the same run drops the same way. */
+/** mulberry32, seeded from the scenario (mixed, so drops do not follow the payload sequence). */
 function seededRandom (seed: number): () => number {
-  let a = (seed ^ 0x5BD1E995) >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  return mulberry32(seed ^ 0x5BD1E995)
 }

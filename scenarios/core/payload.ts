@@ -1,17 +1,7 @@
+import { mulberry32 } from './random.ts'
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const BLOCK_CHARS = 1 << 20 // 1 MiB of pseudo-random text, sliced per message
-
-/** mulberry32: a small seeded PRNG, so every process derives the same bytes from the same seed. */
-function mulberry32 (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Returns payload(key, bytes): deterministic ASCII text of exactly `bytes` bytes for a seed and key. */
 export function createPayloadSource (seed: number): (key: number, bytes: number) => string {
