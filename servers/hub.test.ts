@@ -171,16 +171,20 @@ describe('hub', () => {
     expect(broadcast.lastSeq('feed')).toBe(1) // only message k = 0 of the schedule
   })
 
-  it('publishes one stream per client for per-client, with deterministic payloads per seed', () => {
-    const a = hubFor({ pattern: 'per-client', clients: 3, ratePerSec: 1, payloadBytes: 64, seed: 7 })
-    const b = hubFor({ pattern: 'per-client', clients: 3, ratePerSec: 1, payloadBytes: 64, seed: 7 })
-    a.run(1000)
+  it('publishes one stream per client for per-client, spread evenly over the period, with deterministic payloads per seed', async () => {
+    const a = hubFor({ pattern: 'per-client', clients: 3, ratePerSec: 10, payloadBytes: 64, seed: 7 })
+    const b = hubFor({ pattern: 'per-client', clients: 3, ratePerSec: 10, payloadBytes: 64, seed: 7 })
+    const { t0Us } = a.run(1000)
     b.run(1000)
-    const first = (hub: Hub, stream: string): string => hub.read(stream, 0, 1).messages[0]?.env.payload ?? ''
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    const firstOf = (hub: Hub, stream: string) => hub.read(stream, 0, 1).messages[0]?.env
+    const first = (hub: Hub, stream: string): string => firstOf(hub, stream)?.payload ?? ''
     for (const stream of ['to-c0', 'to-c1', 'to-c2']) {
       expect(first(a, stream)).toHaveLength(64)
       expect(first(a, stream)).toBe(first(b, stream))
     }
+    // a 100 ms period over 3 streams: phases 0, 33 333 and 66 667 µs
+    expect(['to-c0', 'to-c1', 'to-c2'].map((s) => (firstOf(a, s)?.tSchedUs ?? 0) - t0Us)).toEqual([0, 33_333, 66_667])
     expect(first(a, 'to-c0')).not.toBe(first(a, 'to-c1'))
     expect(a.epoch).not.toBe(b.epoch)
   })

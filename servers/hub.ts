@@ -132,15 +132,19 @@ export function createHub (config: ScenarioConfig): Hub {
     run.timer = undefined
     const now = nowUs()
     // late ticks publish every overdue message with its original tSched: the stall is charged, not omitted
+    // nextK counts (message, stream) events: message k of stream i is event k * streams + i
+    const streamCount = run.scheduled.length
     for (;;) {
-      const offsetUs = scheduleOffsetUs(run.nextK, config.ratePerSec, config.burstSize)
+      const k = Math.floor(run.nextK / streamCount)
+      const i = run.nextK % streamCount
+      const offsetUs = scheduleOffsetUs(k, config.ratePerSec, config.burstSize) + streamPhaseUs(i, streamCount, config.ratePerSec, config.burstSize)
       if (offsetUs >= run.durationUs) return
       if (run.t0Us + offsetUs > now) {
         const delayMs = Math.ceil((run.t0Us + offsetUs - now) / 1000)
         run.timer = setTimeout(tick, delayMs, run)
         return
       }
-      for (const state of run.scheduled) publish(state, run.t0Us + offsetUs, undefined)
+      publish(run.scheduled[i] as StreamState, run.t0Us + offsetUs, undefined)
       run.nextK++
     }
   }
@@ -246,6 +250,15 @@ export function createHub (config: ScenarioConfig): Hub {
  */
 export function scheduleOffsetUs (k: number, ratePerSec: number, burstSize = 1): number {
   return Math.round((k - k % burstSize) * 1e6 / ratePerSec)
+}
+
+/**
+ * Phase of stream i of n within one publishing period (burstSize / ratePerSec): per-client streams are
+ * spread evenly over the period instead of all publishing at the same instant, as independent users'
+ * events would be. Always below one period, so events stay in time order; 0 for a single stream.
+ */
+export function streamPhaseUs (i: number, streams: number, ratePerSec: number, burstSize = 1): number {
+  return Math.round(i * burstSize * 1e6 / ratePerSec / streams)
 }
 
 /** FNV-1a of a stream name, so each stream gets its own payload sequence from one seed. */
