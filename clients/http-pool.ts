@@ -1,7 +1,8 @@
 import { buildConnector, Pool } from 'undici'
 import type { ScenarioConfig } from '../scenarios/core/config.ts'
 import type { UpstreamMessage } from '../scenarios/core/envelope.ts'
-import type { ByteCounter } from '../scenarios/core/transport.ts'
+import type { ByteCounter, ClientConnection, ConnectionClosed, ClientSink } from '../scenarios/core/transport.ts'
+import { ReadGate } from './read-gate.ts'
 import { errors } from '../scenarios/core/errors.ts'
 import { PATHS } from '../scenarios/core/transports.ts'
 
@@ -51,5 +52,38 @@ export async function postUpstream (pool: Pool, message: UpstreamMessage): Promi
   await res.body.dump()
   if (res.statusCode !== 204) {
     throw new errors.BENCH_ERR_PROTOCOL('upstream', `POST ${PATHS.upstream} answered ${res.statusCode}, expected 204`)
+  }
+}
+
+/**
+ * The ClientConnection of an HTTP transport (sse, long-poll, poll): `read` is its downstream loop over
+ * the pool and resolves (or rejects) when the connection ended without close(); the session is told
+ * through sink.closed. Upstream goes by POST on the same pool; pausing stops the loop at its next read.
+ */
+export function httpConnection (pool: Pool, abort: AbortController, sink: ClientSink,
+  read: (gate: ReadGate) => Promise<ConnectionClosed>): ClientConnection {
+  let isClosing = false
+  const gate = new ReadGate()
+  const loop = read(gate).catch((err: unknown): ConnectionClosed => {
+    const status = (err as { httpStatus?: number }).httpStatus
+    return { ...(status === undefined ? {} : { code: status }), reason: (err as Error).message }
+  }).then((info) => {
+    if (isClosing) return
+    isClosing = true
+    abort.abort()
+    pool.destroy().catch(() => {})
+    sink.closed(info)
+  })
+  return {
+    send: (message) => postUpstream(pool, message),
+    async close () {
+      isClosing = true
+      gate.resume()
+      abort.abort()
+      await pool.destroy()
+      await loop
+    },
+    pauseReading: () => { gate.pause() },
+    resumeReading: () => { gate.resume() },
   }
 }

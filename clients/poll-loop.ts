@@ -2,8 +2,7 @@ import type { ClientConnectOptions, ClientConnection } from '../scenarios/core/t
 import type { PollBatch } from '../scenarios/core/envelope.ts'
 import { nowUs, sleep } from '../scenarios/core/clock.ts'
 import { errors } from '../scenarios/core/errors.ts'
-import { createCountingPool, downstreamPath, postUpstream } from './http-pool.ts'
-import { ReadGate } from './read-gate.ts'
+import { createCountingPool, downstreamPath, httpConnection } from './http-pool.ts'
 
 /** How a polling transport paces its requests; the only thing long-poll and poll differ in besides the route. */
 export interface PollPacing {
@@ -55,9 +54,7 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
   }
   bytes.markSetupDone()
 
-  let isClosing = false
-  const gate = new ReadGate()
-  const loop = (async () => {
+  return httpConnection(pool, abort, sink, async (gate) => {
     for (let k = 1; !abort.signal.aborted; k++) {
       // paused: a polling client that stops reading stops asking
       await gate.passage()
@@ -66,29 +63,10 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
         // fixed rate: a slow answer makes the next poll go at once, never a burst of catch-up polls
         k = Math.max(k, Math.floor(elapsedMs / pacing.intervalMs))
         await sleep(startMs + k * pacing.intervalMs - performance.now(), abort.signal)
-        if (isClosing) return
+        if (abort.signal.aborted) break
       }
       await pollOnce(false)
     }
-  })().catch((err: unknown) => {
-    if (isClosing) return
-    isClosing = true
-    abort.abort()
-    pool.destroy().catch(() => {})
-    const status = (err as { httpStatus?: number }).httpStatus
-    sink.closed({ ...(status === undefined ? {} : { code: status }), reason: (err as Error).message })
+    return { reason: 'polling stopped' }
   })
-
-  return {
-    send: (message) => postUpstream(pool, message),
-    async close () {
-      isClosing = true
-      gate.resume()
-      abort.abort()
-      await pool.destroy()
-      await loop
-    },
-    pauseReading: () => { gate.pause() },
-    resumeReading: () => { gate.resume() },
-  }
 }

@@ -6,8 +6,8 @@ import { nowUs } from '../scenarios/core/clock.ts'
 import { isGap, parseDownstream } from '../scenarios/core/envelope.ts'
 import { errors } from '../scenarios/core/errors.ts'
 import { PATHS } from '../scenarios/core/transports.ts'
-import { createCountingPool, downstreamPath, postUpstream } from './http-pool.ts'
-import { ReadGate } from './read-gate.ts'
+import { createCountingPool, downstreamPath, httpConnection } from './http-pool.ts'
+import type { ReadGate } from './read-gate.ts'
 
 /** Server-Sent Events client: one streaming GET down (undici, eventsource-parser), HTTP POSTs up. */
 export const sseClient: ClientTransport = {
@@ -42,27 +42,7 @@ async function connect (options: ClientConnectOptions): Promise<ClientConnection
   }
   bytes.markSetupDone()
 
-  let isClosing = false
-  const gate = new ReadGate()
-  const pumped = pump(body, sink, gate).then((reason) => {
-    if (isClosing) return
-    abort.abort()
-    pool.destroy().catch(() => {})
-    sink.closed({ reason })
-  })
-
-  return {
-    send: (message) => postUpstream(pool, message),
-    async close () {
-      isClosing = true
-      gate.resume()
-      abort.abort()
-      await pool.destroy()
-      await pumped
-    },
-    pauseReading: () => { gate.pause() },
-    resumeReading: () => { gate.resume() },
-  }
+  return httpConnection(pool, abort, sink, async (gate) => ({ reason: await pump(body, sink, gate) }))
 }
 
 /** Feeds the event stream to the parser until it ends; resolves with why it ended. */
