@@ -205,7 +205,7 @@ function summarize (options: PowerOptions, trials: readonly Trial[], errors: rea
   const lines: string[] = []
   lines.push(`# CI gate power (${new Date().toISOString()})`, '')
   lines.push(`Subset: scenario ${options.scenario}, transports ${options.transports}, --profile ci; threshold ${options.thresholdPct}%, α = 0.05.`)
-  lines.push(`Injected slowdown: ${options.delayUs} µs per published batch (test mode). Trials: ${n} completed of ${options.trials}, 3 runs each; wall time ${(wallMs / 60_000).toFixed(1)} min.`, '')
+  lines.push(`Injected slowdown: ${options.delayUs} µs per published batch (test mode). Trials: ${n} completed of ${options.trials}, 3 runs each; wall time ${Number.isFinite(wallMs) ? `${(wallMs / 60_000).toFixed(1)} min` : 'not recorded'}.`, '')
   if (n === 0) return [...lines, 'Errors:', ...errors.map((e) => `  ${e}`)].join('\n')
   lines.push(`False-alarm rate, whole gate (every metric):   ${rate(trials.filter((t) => t.nullGate).length, n)}`)
   lines.push(`False-alarm rate, p99 rows only:                ${rate(trials.filter((t) => t.nullP99).length, n)}`)
@@ -227,7 +227,7 @@ function summarize (options: PowerOptions, trials: readonly Trial[], errors: rea
     const logs50 = trials.map((x) => Math.log(x.shifts[t]?.sameP50 ?? NaN)).filter((v) => Number.isFinite(v))
     lines.push(`  ${t}: p99 ${sd(logs).toFixed(3)}, p50 ${sd(logs50).toFixed(3)}`)
   }
-  lines.push(`INVALID rounds (left out by compare): ${trials.reduce((sum, t) => sum + t.invalidRounds, 0)} over ${3 * n} runs`, '')
+  lines.push(`INVALID rounds (left out by compare): ${trials.reduce((sum, t) => sum + t.invalidRounds, 0)}, over ${3 * n} runs`, '')
   const first = trials[0] as Trial
   lines.push(...demo('Trial 1, identical code', first.files.base, first.files.same, options.thresholdPct, 4))
   lines.push(...demo('Trial 1, head with the injected slowdown', first.files.base, first.files.slowed, options.thresholdPct, 16))
