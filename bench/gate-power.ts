@@ -23,6 +23,7 @@ import type { RunResult } from '../results/schema.ts'
 import { median } from '../results/stats.ts'
 import { readResult } from '../results/store.ts'
 import { TEST_MODE_ENV } from '../scenarios/core/test-mode.ts'
+import { mulberry32 } from '../scenarios/core/random.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const MAX_TRIALS = 200
@@ -179,17 +180,6 @@ function shiftText (ratios: readonly number[]): string {
 function compareCli (base: string, head: string, thresholdPct: number): { code: number | null, stdout: string, stderr: string } {
   const child = spawnSync(process.execPath, ['--import', 'tsx', 'results/main.ts', base, head, '--threshold', `${thresholdPct}%`], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
   return { code: child.status, stdout: child.stdout, stderr: child.stderr }
-}
-
-function mulberry32 (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Standard deviation of a list (n − 1), NaN below two values. */

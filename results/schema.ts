@@ -40,6 +40,7 @@ const CountersSchema = Type.Object({
   slowConsumerCuts: Type.Optional(Int('clients that stopped reading (faults.slowClients) and were then cut off by the server')),
   lostToCuts: Type.Optional(Int('part of lost that clients cut as slow consumers missed after they stopped reading (explained)')),
   replayed: Type.Optional(Int('deliveries after a reconnect of messages published before the drop was noticed (from the ring)')),
+  receivedBeforeReset: Type.Optional(Int('envelopes received in an epoch the client later left (a server restart): not reconcilable, the old server is gone')),
 }, { additionalProperties: false })
 
 const WireBytesSchema = Type.Object({
@@ -103,6 +104,15 @@ export const RoundResultSchema = Type.Object({
     faultDrops: Type.Optional(Int('client connections the server dropped on purpose (faults.dropSharePerSec)')),
   }, { additionalProperties: false }),
   loadgens: Type.Array(ProcessStatsSchema),
+  /** The server the runner started was killed and replaced during the round (faults.restartAtMs). */
+  restart: Type.Optional(Type.Object({
+    atMs: Int('ms after the run started at which the server was killed (SIGKILL)'),
+    downMs: Int('ms from the kill until the new server was publishing'),
+    epochBefore: Type.String(),
+    epochAfter: Type.String(),
+    /** What the result can and cannot tell about the restart (reconciliation covers the new epoch only). */
+    note: Type.String(),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false })
 
 const RampStepSchema = Type.Object({
