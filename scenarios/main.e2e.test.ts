@@ -112,3 +112,19 @@ describe('a server lost in the middle of a round', () => {
     }
   })
 })
+
+describe('a saturated load generator', () => {
+  it('makes the round INVALID with its reason, shown in the summary, and the command exits 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feedbench-saturated-'))
+    // 50,000 msg/s to 20 clients is a million deliveries a second: far above what one generator process takes
+    const out = await bench(['--scenario', 'ticker', '--transport', 'ws', '--rate', '50000', '--clients', '20', '--duration', '1s',
+      '--warmup', '200ms', '--rounds', '1', '--out', dir, '--report', join(dir, 'index.html')])
+    expect(out.code).toBe(3)
+    expect(out.stdout).toMatch(/INVALID rounds \(1\), left out of every figure:\n {2}ticker \/ ws round 1: load generator 0 saturated: event-loop delay p99 was [\d.]+ ms, above the 50.0 ms limit/)
+    expect(out.stderr).toContain('INVALID rounds in this run')
+    const stored = readResult(join(dir, 'latest.json'))
+    expect(stored.valid).toBe(false)
+    expect(stored.rounds[0]?.status).toBe('invalid')
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('saturated')
+  })
+})
