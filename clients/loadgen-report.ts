@@ -66,6 +66,7 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
   let resets = 0
   let gapNotified = 0
   let lostToCuts = 0
+  let receivedBeforeReset = 0
   for (const slot of slots) {
     const t = slot.tracker
     const range = stopped.streams[slot.stream] ?? EMPTY_RANGE
@@ -77,6 +78,7 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
     duplicates += t.duplicates
     outOfOrder += t.outOfOrder
     resets += t.resets
+    receivedBeforeReset += t.receivedBeforeReset
     gapNotified += t.gapNotified
     // a cut client never comes back: everything after the last seq it got is explained by the cut, holes before it are not
     const afterCut = !slot.wasCut ? 0 : t.epoch === stopped.epoch ? Math.max(0, range.lastSeq - Math.max(t.highestSeq, fromSeq - 1)) : r.unexplained
@@ -103,6 +105,7 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
     slowConsumerCuts: counters.slowConsumerCuts,
     lostToCuts,
     replayed: counters.replayed,
+    ...(receivedBeforeReset > 0 ? { receivedBeforeReset } : {}),
   }
   const lagP99Us = input.upstreamLag === undefined || input.upstreamLag.histogram.totalCount === 0
     ? undefined

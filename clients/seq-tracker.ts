@@ -39,6 +39,8 @@ export class SeqTracker {
   outOfOrder = 0
   /** Epoch changes seen. */
   resets = 0
+  /** Envelopes received in epochs this tracker has since left (a server restart): counted, not reconcilable. */
+  receivedBeforeReset = 0
   /** Seqs the server announced as gone (gap notices). */
   gapNotified = 0
   /** Seqs missing in earlier epochs or written off from an overlong hole list: lost for good. */
@@ -47,6 +49,8 @@ export class SeqTracker {
   lowSeq = 0
   /** Highest seq covered in this epoch, received or announced (0: none). */
   highestSeq = 0
+  /** Envelopes received in the current epoch. */
+  private receivedInEpoch = 0
   private holes: Range[] = []
   private notices: Range[] = []
   private untrackedSample: number[] = []
@@ -55,6 +59,7 @@ export class SeqTracker {
   accept (epoch: string, seq: number): Arrival {
     this.received++
     if (epoch !== this.epoch) this.restart(epoch)
+    this.receivedInEpoch++
     if (seq === this.highestSeq + 1 && this.highestSeq > 0) {
       this.highestSeq = seq
       return 'new'
@@ -137,8 +142,10 @@ export class SeqTracker {
   private restart (epoch: string): void {
     if (this.epoch !== undefined) {
       this.resets++
+      this.receivedBeforeReset += this.receivedInEpoch
       this.writeOff(this.holes)
     }
+    this.receivedInEpoch = 0
     this.epoch = epoch
     this.lowSeq = 0
     this.highestSeq = 0

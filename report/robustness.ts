@@ -38,15 +38,15 @@ export function transportsOf (result: RunResult): TransportName[] {
   return TRANSPORT_NAMES.filter((t) => seen.has(t))
 }
 
-const FAULT_HEADERS = ['scenario', 'transport', 'server drops', 'reconnects', 'recover p50 / p99', 'replayed', 'duplicates',
+const FAULT_HEADERS = ['scenario', 'transport', 'server drops', 'restarts (resets)', 'reconnects', 'recover p50 / p99', 'replayed', 'duplicates',
   'lost', 'unexplained', 'slow cuts (clients / server)'] as const
 
 /**
- * Per (scenario, transport) of the scenarios that inject faults (dropped connections, slow clients),
+ * Per (scenario, transport) of the scenarios that inject faults (dropped connections, server restarts, slow clients),
  * summed over all its rounds, INVALID ones included: what the fault did and how each transport recovered.
  */
 export function faultTable (result: RunResult): TextTable {
-  const faulty = new Set(result.scenarios.filter((s) => s.faults.dropSharePerSec > 0 || s.faults.slowClients > 0).map((s) => s.name))
+  const faulty = new Set(result.scenarios.filter((s) => s.faults.dropSharePerSec > 0 || s.faults.slowClients > 0 || s.faults.restartAtMs > 0).map((s) => s.name))
   const rows: string[][] = []
   for (const scenario of faulty) {
     for (const transport of TRANSPORT_NAMES) {
@@ -67,6 +67,7 @@ function faultRow (scenario: string, transport: TransportName, rounds: readonly 
     scenario,
     transport,
     formatNumber(total((r) => r.server.faultDrops ?? 0)),
+    `${formatNumber(total((r) => r.restart === undefined ? 0 : 1))} (${formatNumber(total((r) => r.counters.resets))})`,
     formatNumber(total((r) => r.counters.reconnects)),
     recover.count === 0 ? '–' : `${formatUs(recover.p50Us)} / ${formatUs(recover.p99Us)}`,
     formatNumber(total((r) => r.counters.replayed ?? 0)),
@@ -106,7 +107,7 @@ export function robustnessHtml (result: RunResult): SafeHtml {
 ${faults.rows.length === 0
     ? ''
     : html`<h3>Injected faults</h3>
-<p class="muted">Summed over all rounds, INVALID ones included. Server drops: client connections whose TCP socket the server destroyed on purpose. Replayed: messages delivered after a reconnect that were published before the client noticed the drop (recovered from the server's ring). Unexplained: lost minus gap notices minus what clients cut as slow consumers missed after they stopped reading; anything above zero makes a round INVALID.</p>
+<p class="muted">Summed over all rounds, INVALID ones included. Server drops: client connections whose TCP socket the server destroyed on purpose. Restarts: rounds whose server the runner killed and replaced mid-run, with the epoch changes (resets) clients saw; such a round is reconciled against the new epoch only, and what the old server published but never delivered is unknowable. Replayed: messages delivered after a reconnect that were published before the client noticed the drop (recovered from the server's ring). Unexplained: lost minus gap notices minus what clients cut as slow consumers missed after they stopped reading; anything above zero makes a round INVALID.</p>
 ${table(faults.headers, faults.rows, 'faults')}`}
 ${ramps.rows.length === 0
     ? ''

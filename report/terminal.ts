@@ -69,6 +69,11 @@ export function renderTerminalSummary (result: RunResult): string {
   }
   const faults = faultTable(result)
   if (faults.rows.length > 0) lines.push('', 'Faults (summed over rounds; unexplained = lost − gap notices − lost by clients cut as slow consumers):', formatTable(faults.headers, faults.rows))
+  const restarted = result.rounds.filter((r) => r.restart !== undefined)
+  if (restarted.length > 0) {
+    const before = restarted.reduce((sum, r) => sum + (r.counters.receivedBeforeReset ?? 0), 0)
+    lines.push(`Server restarts (${restarted.length} rounds): reconciled against the new epoch only; ${before} messages received from the old epoch are reported, not reconciled; what the old server published but never delivered is unknowable.`)
+  }
   const ramp = rampTable(result)
   if (ramp.rows.length > 0) lines.push('', 'Client ramps (each step a fresh server; memory / connection = server RSS growth while the clients connected):', formatTable(ramp.headers, ramp.rows))
   lines.push('', 'Claims:')

@@ -146,6 +146,7 @@ export function sumCounters (rounds: readonly RoundResult[]): CounterTotals {
     slowConsumerCuts: 0,
     lostToCuts: 0,
     replayed: 0,
+    receivedBeforeReset: 0,
     outOfRange: 0,
   }
   for (const r of rounds) {

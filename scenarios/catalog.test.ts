@@ -6,7 +6,7 @@ import { NETWORK_PROFILES } from './network-profiles.ts'
 import { judgeStep, plannedSteps, rampClientSteps } from './ramp.ts'
 import { listSkipped, planRounds } from './runner.ts'
 
-const NEW_SCENARIOS = ['burst', 'reconnect', 'slow-consumer', 'fan-out-scale']
+const NEW_SCENARIOS = ['burst', 'reconnect', 'reconnect-restart', 'slow-consumer', 'fan-out-scale']
 
 describe('scenario catalog', () => {
   it('registers the new scenarios and keeps the default suite as it was', () => {

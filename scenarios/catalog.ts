@@ -7,7 +7,7 @@ import { chat } from './chat.ts'
 import { fanOutScale } from './fan-out-scale.ts'
 import { largePayload } from './large-payload.ts'
 import { notifications } from './notifications.ts'
-import { reconnect } from './reconnect.ts'
+import { reconnect, reconnectRestart } from './reconnect.ts'
 import { rpc } from './rpc.ts'
 import { slowConsumer } from './slow-consumer.ts'
 import { ticker } from './ticker.ts'
@@ -27,6 +27,7 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioDefinition>> = {
   'large-payload': largePayload,
   burst,
   reconnect,
+  'reconnect-restart': reconnectRestart,
   'slow-consumer': slowConsumer,
   'fan-out-scale': fanOutScale,
 }

@@ -61,8 +61,16 @@ export function checkMachineLimits (scenarios: readonly ScenarioConfig[]): void 
   }
 }
 
+/** The coded error for faults.restartAtMs with --target: only a server the runner started can be killed and replaced. */
+export function restartWithTarget (scenario: string, target: string): Error {
+  return new errors.BENCH_ERR_OPTION_INVALID('--target', JSON.stringify(target),
+    `not with faults.restartAtMs (scenario ${JSON.stringify(scenario)} restarts the server mid-run, which only works with a server the runner starts itself)`)
+}
+
 /** With --target: the server must answer, serve the transports and run the same feed as the scenario. */
 export async function checkTarget (target: string, scenarios: readonly ScenarioConfig[], transports: readonly TransportName[]): Promise<void> {
+  const restarting = scenarios.find((s) => s.faults.restartAtMs > 0)
+  if (restarting !== undefined) throw restartWithTarget(restarting.name, target)
   const info = await new ControlClient(target).info()
   for (const t of transports) {
     if (!info.transports.includes(t)) {

@@ -6,6 +6,7 @@ import { forkChild, type Child } from './children.ts'
 import { ControlClient } from './control-client.ts'
 import type { NetworkProfile } from './network-profiles.ts'
 import { startNetworkProxy, type NetworkProxy } from './network-proxy.ts'
+import { restartWithTarget } from './preflight.ts'
 
 /** One (scenario, transport, round) to execute. */
 export interface RoundPlan {
@@ -32,27 +33,41 @@ export interface RoundRaw {
   readonly idleRssBytes: { readonly before: number, readonly connected: number }
   /** Longest time a load generator took to connect its clients, ms. */
   readonly connectMs?: number
+  /** The server was killed and replaced on the same port during the run (faults.restartAtMs); stopped and server are the new one's. */
+  readonly restart?: ServerRestart
+}
+
+/** A server restart the runner performed during a round. */
+export interface ServerRestart {
+  /** When the old server was SIGKILLed, ms after its run started. */
+  readonly atMs: number
+  /** From the kill until the new server had started its run, ms. */
+  readonly downMs: number
+  readonly epochBefore: string
+  readonly epochAfter: string
 }
 
 const SERVER_START_TIMEOUT_MS = 30_000
 const STOP_GRACE_MS = 5_000
 
-/** Runs one round: server (unless --target), load generators, warm-up + measure, reconcile, clean stop. */
+/**
+ * Runs one round: server (unless --target), load generators, warm-up + measure, reconcile, clean stop.
+ * With faults.restartAtMs the server is SIGKILLed that long into the run and a new one (same config, same
+ * port, a new epoch) publishes for the rest of it; the round is reconciled against the new server's ranges.
+ */
 export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
   const { scenario, transport } = plan
+  const restartAtMs = scenario.faults.restartAtMs
+  if (restartAtMs > 0 && plan.target !== null) throw restartWithTarget(scenario.name, plan.target)
   let server: Child<ServerToRunner> | undefined
   const loadgens: Array<Child<LoadgenToRunner>> = []
   let proxy: NetworkProxy | undefined
   try {
     let baseUrl = plan.target
     if (baseUrl === null) {
-      server = forkChild<ServerToRunner>('servers/main.ts', [
-        '--scenario-json', JSON.stringify(scenario), '--transport', transport, '--port', '0', '--host', '127.0.0.1', '--idle',
-        ...((plan.injectedDelayUs ?? 0) > 0 ? ['--inject-delay-us', String(plan.injectedDelayUs)] : []),
-      ], `server (${scenario.name}, ${transport})`)
-      const listening = await server.next((m): m is Extract<ServerToRunner, { type: 'listening' }> => m.type === 'listening',
-        SERVER_START_TIMEOUT_MS, 'the server to listen')
-      baseUrl = listening.url
+      const started = await startServer(plan, '0')
+      server = started.server
+      baseUrl = started.url
     }
     const control = new ControlClient(baseUrl)
     if (plan.network.name !== 'loopback') proxy = await startNetworkProxy(baseUrl, plan.network)
@@ -72,8 +87,29 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
     const runMs = scenario.warmupMs + scenario.durationMs
     const started = await control.run(runMs)
     for (const l of loadgens) l.send({ type: 'start', started, durationMs: runMs })
+    let lastRun = { started, runMs }
+    let restart: ServerRestart | undefined
+    if (restartAtMs > 0 && server !== undefined) {
+      // a crash: no close frames, no stream ends; the listener and every socket vanish with the process
+      // a timer may fire a fraction of a ms early: wait until the restart time has really passed
+      const restartUs = started.t0Us + restartAtMs * 1000
+      while (nowUs() < restartUs) await sleep(Math.ceil((restartUs - nowUs()) / 1000))
+      const killedUs = nowUs()
+      await server.stop('SIGKILL', STOP_GRACE_MS)
+      server = (await startServer(plan, new URL(baseUrl).port)).server
+      // the new server publishes for what is left of the run, on its own schedule from its own t0 (seq 1 on)
+      const leftMs = Math.max(1, Math.round((started.t0Us + runMs * 1000 - nowUs()) / 1000))
+      const restarted = await control.run(leftMs)
+      lastRun = { started: restarted, runMs: leftMs }
+      restart = {
+        atMs: Math.floor((killedUs - started.t0Us) / 1000),
+        downMs: Math.round((nowUs() - killedUs) / 1000),
+        epochBefore: started.epoch,
+        epochAfter: restarted.epoch,
+      }
+    }
     // the last upstream message is scheduled just before t0 + runMs; give it time to reach the hub
-    const untilEndMs = (started.t0Us - nowUs()) / 1000 + runMs + 200
+    const untilEndMs = (lastRun.started.t0Us - nowUs()) / 1000 + lastRun.runMs + 200
     await sleep(Math.max(0, untilEndMs))
     const stopped = await control.stop()
     for (const l of loadgens) l.send({ type: 'finish', stopped })
@@ -83,12 +119,29 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
       return m.report
     }))
     const serverStats = await control.stats()
-    return { plan, reports, stopped, server: serverStats, idleRssBytes: { before: rssBefore, connected: rssConnected }, connectMs }
+    return { plan, reports, stopped, server: serverStats, idleRssBytes: { before: rssBefore, connected: rssConnected }, connectMs, ...(restart === undefined ? {} : { restart }) }
   } finally {
     for (const l of loadgens) l.send({ type: 'close' })
     await Promise.all(loadgens.map((l) => l.stop(null, STOP_GRACE_MS)))
     await proxy?.close()
     await server?.stop('SIGTERM', STOP_GRACE_MS)
+  }
+}
+
+/** Forks a server for the plan on `port` ('0': any free port) and waits until it listens. */
+async function startServer (plan: RoundPlan, port: string): Promise<{ server: Child<ServerToRunner>, url: string }> {
+  const { scenario, transport } = plan
+  const server = forkChild<ServerToRunner>('servers/main.ts', [
+    '--scenario-json', JSON.stringify(scenario), '--transport', transport, '--port', port, '--host', '127.0.0.1', '--idle',
+    ...((plan.injectedDelayUs ?? 0) > 0 ? ['--inject-delay-us', String(plan.injectedDelayUs)] : []),
+  ], `server (${scenario.name}, ${transport})`)
+  try {
+    const listening = await server.next((m): m is Extract<ServerToRunner, { type: 'listening' }> => m.type === 'listening',
+      SERVER_START_TIMEOUT_MS, 'the server to listen')
+    return { server, url: listening.url }
+  } catch (err) {
+    await server.stop('SIGTERM', STOP_GRACE_MS)
+    throw err
   }
 }
 

@@ -44,6 +44,35 @@ describe('built-in scenarios through the runner', () => {
       expect(unexplainedLoss(r)).toBe(0)
       expect(correctnessProblems(r.invalidReasons)).toEqual([])
     })
+
+    it('reconnect-restart: the server is killed and replaced on the same port, every client resets once, the new epoch is complete', async () => {
+      const r = await roundOf('reconnect-restart', transport, {
+        clients: 4,
+        ratePerSec: 50,
+        durationMs: 2_000,
+        faults: { restartAtMs: 1_000 },
+        transports: { poll: { intervalMs: 20 }, longPoll: { holdMs: 500 } },
+      })
+      expect(r.restart?.atMs).toBeGreaterThanOrEqual(1_000)
+      expect(r.restart?.epochAfter).not.toBe(r.restart?.epochBefore)
+      expect(r.restart?.note).toContain('unknowable')
+      // one epoch change per client: the reset is counted, not a silent loss
+      expect(r.counters.resets).toBe(4)
+      expect(r.counters.receivedBeforeReset).toBeGreaterThan(0)
+      // a streaming connection breaks (ws 1006 / SSE error) and is resumed; a poll socket can be replaced without an error
+      if (transport === 'ws' || transport === 'sse') expect(r.counters.reconnects).toBeGreaterThanOrEqual(4)
+      // the new epoch's ranges are reconciled in full
+      expect(r.counters.expected).toBeGreaterThan(0)
+      expect(unexplainedLoss(r)).toBe(0)
+      expect(r.missing).toEqual([])
+      expect(correctnessProblems(r.invalidReasons)).toEqual([])
+    })
+  })
+
+  it('reconnect-restart is refused with --target, naming the option', async () => {
+    const scenario = loadScenario('reconnect-restart')
+    const plan = { scenario, transport: 'ws' as const, round: 1, order: 1, workers: 1, target: 'http://127.0.0.1:9', network: NETWORK_PROFILES.loopback }
+    await expect(runRound(plan)).rejects.toMatchObject({ code: 'BENCH_ERR_OPTION_INVALID', message: expect.stringMatching(/--target.*faults\.restartAtMs/) })
   })
 
   describe.each(['ws', 'sse'] as const)('%s', (transport) => {

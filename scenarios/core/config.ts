@@ -44,6 +44,10 @@ export const ScenarioSchema = Type.Object({
     dropSharePerSec: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
     // clients (the first N of the run) that stop reading from their socket once the warm-up ends, until the run is over
     slowClients: Type.Integer({ minimum: 0, maximum: 20_000, default: 0 }),
+    // ms after the run starts (warm-up included) at which the runner SIGKILLs the server it started and starts a
+    // new one on the same port with the same config, which publishes for the rest of the run (a new epoch); 0: off.
+    // Only with servers the runner starts (not --target); reconciled against the new epoch (scenarios/round.ts)
+    restartAtMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 0 }),
   }, { additionalProperties: false, default: {} }),
   ramp: Type.Object({
     // 0: one round with `clients`; N > 0: N steps of growing client counts up to `clients` (scenarios/ramp.ts)
@@ -124,6 +128,14 @@ export function resolveScenario (input: unknown, source = 'options'): ScenarioCo
   if (config.faults.slowClients >= config.clients) {
     throw new errors.BENCH_ERR_CONFIG_INVALID(config.name,
       `faults.slowClients = ${config.faults.slowClients} must be below clients = ${config.clients} (someone has to keep reading)`)
+  }
+  if (config.faults.restartAtMs > 0 && config.faults.restartAtMs >= config.warmupMs + config.durationMs) {
+    throw new errors.BENCH_ERR_CONFIG_INVALID(config.name,
+      `faults.restartAtMs = ${config.faults.restartAtMs} must be below warmupMs + durationMs = ${config.warmupMs + config.durationMs} (the restart happens during the run)`)
+  }
+  if (config.faults.restartAtMs > 0 && config.pattern !== 'broadcast' && config.pattern !== 'per-client') {
+    throw new errors.BENCH_ERR_CONFIG_INVALID(config.name,
+      `faults.restartAtMs needs pattern "broadcast" or "per-client", not ${JSON.stringify(config.pattern)} (upstream sent while the server is down would fail)`)
   }
   if (config.transports.longPoll.holdMs >= config.clientTimeoutMs) {
     throw new errors.BENCH_ERR_CONFIG_INVALID(config.name,

@@ -106,6 +106,8 @@ export interface DeliveryCounters {
   readonly lostToCuts?: number
   /** Messages delivered after a reconnect that were published before it began: recovered from the server's ring. */
   readonly replayed?: number
+  /** Envelopes received in an epoch the client later left (a server restart): the old server's range is gone with it, so they are reported, not reconciled. */
+  readonly receivedBeforeReset?: number
 }
 
 /** Wire bytes counted at the client sockets; read = server → client, written = client → server. */
