@@ -25,12 +25,16 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
   let cursor = afterSeq
   let epoch = afterEpoch
 
+  // built once: a poll is sent many times a second, and only cursor, epoch and wait change
+  const prefix = downstreamPath(pacing.path, clientId, stream, {})
+
   async function pollOnce (isFirst: boolean): Promise<void> {
     const wait = isFirst && pacing.isHeld && cursor !== undefined ? 0 : undefined
+    // no per-request AbortSignal: close() destroys the pool, which fails the request in flight
     const res = await pool.request({
       method: 'GET',
-      path: downstreamPath(pacing.path, clientId, stream, { cursor, epoch, wait }),
-      signal: abort.signal,
+      path: prefix + (cursor === undefined ? '' : `&cursor=${cursor}`) +
+        (epoch === undefined ? '' : `&epoch=${encodeURIComponent(epoch)}`) + (wait === undefined ? '' : `&wait=${wait}`),
     })
     const text = await res.body.text()
     const recvUs = nowUs()
