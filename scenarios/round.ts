@@ -63,6 +63,11 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
   const loadgens: Array<Child<LoadgenToRunner>> = []
   let proxy: NetworkProxy | undefined
   try {
+    // load generators start (tsx, imports) while the server starts: they wait for their job
+    const workers = splitClients(plan, '').length
+    for (let w = 0; w < workers; w++) {
+      loadgens.push(forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${w} (${scenario.name}, ${transport})`))
+    }
     let baseUrl = plan.target
     if (baseUrl === null) {
       const started = await startServer(plan, '0')
@@ -73,11 +78,7 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
     if (plan.network.name !== 'loopback') proxy = await startNetworkProxy(baseUrl, plan.network)
 
     const rssBefore = (await control.stats()).process.rssBytes
-    for (const job of splitClients(plan, proxy?.url ?? baseUrl)) {
-      const child = forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${job.worker} (${scenario.name}, ${transport})`)
-      loadgens.push(child)
-      child.send({ type: 'job', job })
-    }
+    for (const job of splitClients(plan, proxy?.url ?? baseUrl)) loadgens[job.worker]?.send({ type: 'job', job })
     const connectTimeoutMs = 30_000 + Math.ceil(scenario.clients / scenario.connectConcurrency) * scenario.clientTimeoutMs
     const connected = await Promise.all(loadgens.map((l) => l.next((m): m is Extract<LoadgenToRunner, { type: 'connected' }> => m.type === 'connected',
       connectTimeoutMs, 'its clients to connect')))
