@@ -89,7 +89,7 @@ describe('bad input is refused before any load, with one clear error', () => {
 })
 
 describe('a server lost in the middle of a round', () => {
-  it('makes the run fail loudly with a non-zero exit and no result file', async () => {
+  it('makes the run fail loudly with the clients\' loss and reconnect counts, a non-zero exit and no result file', async () => {
     const server = fork(join(ROOT, 'servers/main.ts'), ['--scenario', 'ticker', '--transport', 'ws', '--port', '0', '--idle'],
       { cwd: ROOT, execArgv: ['--import', TSX], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
     try {
@@ -98,14 +98,14 @@ describe('a server lost in the middle of a round', () => {
         server.once('exit', () => reject(new Error('server exited before listening')))
       })
       const dir = mkdtempSync(join(tmpdir(), 'feedbench-kill-'))
-      const running = bench(['--scenario', 'ticker', '--transport', 'ws', '--target', url, '--rounds', '1', '--duration', '4s',
+      const running = bench(['--scenario', 'ticker', '--transport', 'ws', '--target', url, '--rounds', '1', '--duration', '8s',
         '--warmup', '200ms', '--out', dir, '--report', join(dir, 'index.html')], 60_000)
-      await new Promise((resolve) => setTimeout(resolve, 3_000))
+      // well inside the run: the clients are connected and receiving
+      await new Promise((resolve) => setTimeout(resolve, 6_000))
       server.kill('SIGKILL')
       const out = await running
       expect(out.code).toBe(1)
-      // whichever notices first: the runner's stop request, or a load generator whose clients cannot reconnect
-      expect(out.stderr).toMatch(/^error: BENCH_ERR_(SERVER_LOST|CHILD_FAILED): .*(stopped answering during POST \/_feedbench\/stop|could not connect over ws in \d+ attempts: connect ECONNREFUSED)/)
+      expect(out.stderr).toMatch(/^error: BENCH_ERR_SERVER_LOST: Server http:\/\/127.0.0.1:\d+ stopped answering during POST \/_feedbench\/stop: the clients had received [1-9]\d* messages, lost their connection ([2-9]\d|\d{3,}) times, failed [1-9]\d* reconnect attempts/)
       expect(existsSync(join(dir, 'latest.json'))).toBe(false)
     } finally {
       server.kill('SIGKILL')

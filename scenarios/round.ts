@@ -1,6 +1,7 @@
 import type { ScenarioConfig } from './core/config.ts'
 import type { LoadgenJob, LoadgenReport, LoadgenToRunner, RunStopped, ServerStats, ServerToRunner } from './core/control.ts'
 import { nowUs, sleep } from './core/clock.ts'
+import { errors } from './core/errors.ts'
 import type { TransportName } from './core/transports.ts'
 import { forkChild, type Child } from './children.ts'
 import { ControlClient } from './control-client.ts'
@@ -112,13 +113,14 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
     // the last upstream message is scheduled just before t0 + runMs; give it time to reach the hub
     const untilEndMs = (lastRun.started.t0Us - nowUs()) / 1000 + lastRun.runMs + 200
     await sleep(Math.max(0, untilEndMs))
-    const stopped = await control.stop()
-    for (const l of loadgens) l.send({ type: 'finish', stopped })
-    const reports = await Promise.all(loadgens.map(async (l) => {
-      const m = await l.next((x): x is Extract<LoadgenToRunner, { type: 'report' }> => x.type === 'report',
-        scenario.drainMs + 30_000, 'its report')
-      return m.report
-    }))
+    let stopped: RunStopped
+    try {
+      stopped = await control.stop()
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'BENCH_ERR_SERVER_LOST') throw err
+      throw await serverLostWithCounts(err as Error, baseUrl, scenario, loadgens)
+    }
+    const reports = await collectReports(loadgens, stopped, scenario)
     const serverStats = await control.stats()
     return { plan, reports, stopped, server: serverStats, idleRssBytes: { before: rssBefore, connected: rssConnected }, connectMs, ...(restart === undefined ? {} : { restart }) }
   } finally {
@@ -143,6 +145,33 @@ async function startServer (plan: RoundPlan, port: string): Promise<{ server: Ch
   } catch (err) {
     await server.stop('SIGTERM', STOP_GRACE_MS)
     throw err
+  }
+}
+
+/** Sends 'finish' with what the server published and waits for every load generator's report. */
+function collectReports (loadgens: ReadonlyArray<Child<LoadgenToRunner>>, stopped: RunStopped, scenario: ScenarioConfig): Promise<LoadgenReport[]> {
+  for (const l of loadgens) l.send({ type: 'finish', stopped })
+  return Promise.all(loadgens.map(async (l) => {
+    const m = await l.next((x): x is Extract<LoadgenToRunner, { type: 'report' }> => x.type === 'report',
+      scenario.drainMs + 30_000, 'its report')
+    return m.report
+  }))
+}
+
+/**
+ * The server vanished before it could say what it published, so nothing can be reconciled: the round
+ * fails, and the error carries what the clients saw (messages, dropped connections, failed reconnects).
+ */
+async function serverLostWithCounts (lost: Error, baseUrl: string, scenario: ScenarioConfig,
+  loadgens: ReadonlyArray<Child<LoadgenToRunner>>): Promise<Error> {
+  try {
+    const reports = await collectReports(loadgens, { epoch: '', streams: {}, published: 0, upstreamReceived: 0 }, scenario)
+    const sum = (key: 'received' | 'reconnects' | 'errors' | 'resets'): number => reports.reduce((n, r) => n + r.counters[key], 0)
+    const counts = `the clients had received ${sum('received')} messages, lost their connection ${sum('reconnects')} times, ` +
+      `failed ${sum('errors')} reconnect attempts and saw ${sum('resets')} server restarts`
+    return new errors.BENCH_ERR_SERVER_LOST(baseUrl, 'POST /_feedbench/stop', counts, { cause: lost })
+  } catch {
+    return lost
   }
 }
 
