@@ -61,7 +61,7 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
   return httpConnection(pool, abort, sink, async (gate) => {
     for (let k = 1; !abort.signal.aborted; k++) {
       // paused: a polling client that stops reading stops asking
-      await gate.passage()
+      if (gate.isPaused) await gate.passage()
       if (pacing.intervalMs > 0) {
         const elapsedMs = performance.now() - startMs
         // fixed rate: a slow answer makes the next poll go at once, never a burst of catch-up polls

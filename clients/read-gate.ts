@@ -19,6 +19,11 @@ export class ReadGate {
     this.open = undefined
   }
 
+  /** True while paused. */
+  get isPaused (): boolean {
+    return this.closed !== undefined
+  }
+
   /** Resolves at once unless paused; then when resumed. */
   async passage (): Promise<void> {
     if (this.closed !== undefined) await this.closed
