@@ -1,5 +1,15 @@
 import type { ScenarioDefinition } from './catalog.ts'
 
+/** The feed both reconnect scenarios run: 20 clients, 50 msg/s of 256 B, 5 s measured after 1 s warm-up. */
+const FEED = {
+  pattern: 'broadcast',
+  clients: 20,
+  ratePerSec: 50,
+  payloadBytes: 256,
+  durationMs: 5_000,
+  warmupMs: 1_000,
+} as const
+
 /**
  * reconnect: connections that keep dropping, as for a delivery-tracking or ride-hailing app on phones
  * that switch cells and Wi-Fi, or clients behind a proxy tier that recycles connections during a rolling
@@ -14,12 +24,7 @@ import type { ScenarioDefinition } from './catalog.ts'
 export const reconnect: ScenarioDefinition = {
   name: 'reconnect',
   description: 'The server drops 10% of the connections every second: recovery time, replayed, duplicated and lost messages.',
-  pattern: 'broadcast',
-  clients: 20,
-  ratePerSec: 50,
-  payloadBytes: 256,
-  durationMs: 5_000,
-  warmupMs: 1_000,
+  ...FEED,
   faults: { dropSharePerSec: 0.1 },
 }
 
@@ -36,11 +41,6 @@ export const reconnect: ScenarioDefinition = {
 export const reconnectRestart: ScenarioDefinition = {
   name: 'reconnect-restart',
   description: 'The server process is killed mid-run and replaced on the same port: every client resumes into the new epoch (one reset each).',
-  pattern: 'broadcast',
-  clients: 20,
-  ratePerSec: 50,
-  payloadBytes: 256,
-  durationMs: 5_000,
-  warmupMs: 1_000,
+  ...FEED,
   faults: { restartAtMs: 3_000 },
 }
