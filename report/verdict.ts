@@ -6,6 +6,8 @@ import { formatPercent, formatUs } from './format.ts'
 export const VERDICT_RULES = {
   /** A transport whose median p99 is within this many percent of the best one's still fits. */
   latencyMarginPct: 10,
+  /** Without an interval (one round) only a margin this large counts as poor: one sample cannot tell 15% apart. */
+  singleRoundMarginPct: 100,
   /** Below this share of the target delivery rate a transport did not keep up. */
   minDeliveredPct: 95,
 } as const
@@ -35,13 +37,13 @@ export interface ScenarioVerdict {
 
 /** The verdict rules in words, exactly as decideScenario applies them. */
 export function verdictRulesText (): string[] {
-  const { latencyMarginPct, minDeliveredPct } = VERDICT_RULES
+  const { latencyMarginPct, minDeliveredPct, singleRoundMarginPct } = VERDICT_RULES
   return [
     'Only valid rounds count. A transport with no valid round in a workload gets no verdict there.',
     `A transport qualifies when it lost no message (what a client cut as a slow consumer missed after it stopped reading does not count) and delivered at least ${minDeliveredPct}% of the target rate (median over rounds).`,
     'best: the qualifying transport with the lowest median p99 delivery latency (ties: lower median p50).',
     `fits: a qualifying transport whose median p99 is within ${latencyMarginPct}% of the best one's, or whose interval of the median p99 overlaps the best one's (the run cannot tell them apart).`,
-    `poor: a transport that does not qualify, or whose median p99 is more than ${latencyMarginPct}% above the best one's with an interval clear of the best one's (with one round there is no interval: the margin alone decides, and the cell says it is unconfirmed).`,
+    `poor: a transport that does not qualify, or whose median p99 is more than ${latencyMarginPct}% above the best one's with an interval clear of the best one's (with one round there is no interval: only a median p99 more than ${singleRoundMarginPct}% above the best one's is poor, and the cell says it is unconfirmed).`,
     'Each cell shows the median p99 with its interval, the margin to the best transport, and how many valid rounds back it.',
   ]
 }
@@ -79,7 +81,9 @@ export function decideScenario (summary: ScenarioSummary): ScenarioVerdict {
     const reasons = disqualifications(t)
     if (reasons.length > 0) return { transport: t.transport, fit: 'poor', p99, ratioToBest, overlapsBest, reasons }
     if (t === best) return { transport: t.transport, fit: 'best', p99, ratioToBest, overlapsBest, reasons }
-    const isWithinMargin = ratioToBest !== null && ratioToBest <= 1 + VERDICT_RULES.latencyMarginPct / 100
+    const isSingleRound = p99.n < 2 || (best?.metrics.p99.n ?? 0) < 2
+    const marginPct = isSingleRound ? VERDICT_RULES.singleRoundMarginPct : VERDICT_RULES.latencyMarginPct
+    const isWithinMargin = ratioToBest !== null && ratioToBest <= 1 + marginPct / 100
     if (isWithinMargin || overlapsBest) return { transport: t.transport, fit: 'fits', p99, ratioToBest, overlapsBest, reasons }
     return {
       transport: t.transport,
@@ -87,7 +91,7 @@ export function decideScenario (summary: ScenarioSummary): ScenarioVerdict {
       p99,
       ratioToBest,
       overlapsBest,
-      reasons: [p99.n < 2 || (best?.metrics.p99.n ?? 0) < 2
+      reasons: [isSingleRound
         ? 'one round only: the margin is unconfirmed (run --rounds 3 or more for an interval)'
         : `p99 interval clear of the best one's (${formatUs(best?.metrics.p99.lo ?? Number.NaN)}–${formatUs(best?.metrics.p99.hi ?? Number.NaN)})`],
     }
