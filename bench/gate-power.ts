@@ -1,8 +1,9 @@
 /**
  * The CI gate's power, measured on this machine (`npm run bench:gate-power`; it takes minutes, it is not
- * a unit test). Each trial runs three CI-profile benches of the same code on a small subset, one after
- * another as the workflow runs base then head: A (the base), A′ (identical code) and S (the server delays
- * every published batch by --delay-us, test mode), A′ and S in a seeded random order. Then
+ * a unit test). Each trial runs two base/head jobs of the same code on a small subset, each interleaved
+ * round by round exactly as the workflow runs them (npm run bench:ab, ABBA, --profile ci): A vs A′
+ * (identical code) and A vs S (the head's server delays every published batch by --delay-us, test mode),
+ * the two jobs in a seeded random order. Then
  *   false alarm  = compare(A, A′) fails the gate (exit 99 under npm run compare),
  *   detection    = compare(A, S) fails the gate,
  * each as a rate over the trials with a Wilson 95% interval, for the whole gate (every metric) and for
@@ -23,12 +24,12 @@ import type { RunResult } from '../results/schema.ts'
 import { median } from '../results/stats.ts'
 import { readResult } from '../results/store.ts'
 import { TEST_MODE_ENV } from '../scenarios/core/test-mode.ts'
+import { runInterleaved } from '../scenarios/ab.ts'
+import { BENCH_PROFILES } from '../scenarios/cli-options.ts'
 import { mulberry32 } from '../scenarios/core/random.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const MAX_TRIALS = 200
-// exit codes of npm run bench: 0 every round valid, 3 finished with INVALID rounds (still comparable)
-const BENCH_USABLE = new Set([0, 3])
 
 interface PowerOptions {
   readonly trials: number
@@ -42,7 +43,7 @@ interface PowerOptions {
 
 interface Trial {
   readonly index: number
-  readonly files: { readonly base: string, readonly same: string, readonly slowed: string }
+  readonly files: { readonly sameBase: string, readonly same: string, readonly slowedBase: string, readonly slowed: string }
   readonly order: string
   readonly nullGate: boolean
   readonly nullP99: boolean
@@ -86,20 +87,20 @@ function parseOptions (argv: readonly string[]): PowerOptions {
   }
 }
 
-/** Runs one CI-profile bench into dir and returns its result file; throws when the run produced none. */
-function bench (options: PowerOptions, dir: string, delayUs: number): string {
-  const args = ['--import', 'tsx', 'scenarios/main.ts', '--profile', 'ci', '--scenario', options.scenario, '--transport', options.transports,
-    '--out', dir, '--report', join(dir, 'report.html'), ...(delayUs > 0 ? ['--inject-delay-us', String(delayUs)] : [])]
-  const child = spawnSync(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, [TEST_MODE_ENV]: '1' },
-    encoding: 'utf8',
-    timeout: 15 * 60_000,
+/**
+ * Runs base and head interleaved round by round exactly as the workflow does (npm run bench:ab, ABBA,
+ * --profile ci), both from this checkout; the head gets the injected slowdown when delayUs > 0.
+ */
+async function interleaved (options: PowerOptions, dir: string, delayUs: number): Promise<{ base: string, head: string }> {
+  const result = await runInterleaved({
+    dirs: { base: ROOT, head: ROOT },
+    benchArgs: ['--profile', 'ci', '--scenario', options.scenario, '--transport', options.transports],
+    sideArgs: delayUs > 0 ? { head: ['--inject-delay-us', String(delayUs)] } : {},
+    env: { [TEST_MODE_ENV]: '1' },
+    rounds: BENCH_PROFILES.ci.rounds,
+    outDir: dir,
   })
-  if (child.status === null || !BENCH_USABLE.has(child.status)) {
-    throw new Error(`bench into ${dir} exited ${String(child.status ?? child.signal)}: ${child.stderr.trim().split('\n').slice(-5).join(' | ')}`)
-  }
-  return join(dir, 'latest.json')
+  return result.files
 }
 
 function flagged (c: Comparison): string[] {
@@ -110,25 +111,19 @@ function medianRatio (c: Comparison, transport: string, metric: MetricKey): numb
   return c.rows.find((r) => r.kind === 'absolute' && r.transport === transport && r.metric === metric)?.ratio ?? NaN
 }
 
-function runTrial (options: PowerOptions, index: number, random: () => number): Trial {
+async function runTrial (options: PowerOptions, index: number, random: () => number): Promise<Trial> {
   const dir = join(options.outDir, `trial-${String(index).padStart(3, '0')}`)
   mkdirSync(dir, { recursive: true })
+  // two interleaved base/head jobs per trial: identical code (A vs A′) and the injected slowdown (A vs S)
   const slowedFirst = random() < 0.5
-  const base = bench(options, join(dir, 'A'), 0)
-  let same = ''
-  let slowed = ''
-  if (slowedFirst) {
-    slowed = bench(options, join(dir, 'S'), options.delayUs)
-    same = bench(options, join(dir, 'A2'), 0)
-  } else {
-    same = bench(options, join(dir, 'A2'), 0)
-    slowed = bench(options, join(dir, 'S'), options.delayUs)
+  const pairs: Record<'same' | 'slowed', { base: string, head: string }> = { same: { base: '', head: '' }, slowed: { base: '', head: '' } }
+  for (const kind of slowedFirst ? ['slowed', 'same'] as const : ['same', 'slowed'] as const) {
+    pairs[kind] = await interleaved(options, join(dir, kind), kind === 'slowed' ? options.delayUs : 0)
   }
-  const [a, a2, s] = [base, same, slowed].map((f) => readResult(f)) as [RunResult, RunResult, RunResult]
+  const [a, a2, aS, s] = [pairs.same.base, pairs.same.head, pairs.slowed.base, pairs.slowed.head].map((f) => readResult(f)) as [RunResult, RunResult, RunResult, RunResult]
   const all = METRICS.map((m) => m.key)
-  const gate = (head: RunResult, metrics: MetricKey[]) => compare(a, head, { thresholdPct: options.thresholdPct, metrics })
-  const nullAll = gate(a2, all)
-  const detectAll = gate(s, all)
+  const nullAll = compare(a, a2, { thresholdPct: options.thresholdPct, metrics: all })
+  const detectAll = compare(aS, s, { thresholdPct: options.thresholdPct, metrics: all })
   const shifts: Trial['shifts'] = {}
   for (const t of a.options.transports) {
     shifts[t] = {
@@ -140,16 +135,16 @@ function runTrial (options: PowerOptions, index: number, random: () => number): 
   }
   return {
     index,
-    files: { base, same, slowed },
-    order: slowedFirst ? 'A S A′' : 'A A′ S',
+    files: { sameBase: pairs.same.base, same: pairs.same.head, slowedBase: pairs.slowed.base, slowed: pairs.slowed.head },
+    order: slowedFirst ? '(A S) (A A′)' : '(A A′) (A S)',
     nullGate: nullAll.hasRegression,
-    nullP99: gate(a2, ['p99']).hasRegression,
+    nullP99: compare(a, a2, { thresholdPct: options.thresholdPct, metrics: ['p99'] }).hasRegression,
     detectGate: detectAll.hasRegression,
-    detectP99: gate(s, ['p99']).hasRegression,
+    detectP99: compare(aS, s, { thresholdPct: options.thresholdPct, metrics: ['p99'] }).hasRegression,
     nullFlagged: flagged(nullAll),
     detectFlagged: flagged(detectAll),
     shifts,
-    invalidRounds: [a, a2, s].reduce((n, r) => n + r.rounds.filter((x) => x.status !== 'valid').length, 0),
+    invalidRounds: [a, a2, aS, s].reduce((n, r) => n + r.rounds.filter((x) => x.status !== 'valid').length, 0),
   }
 }
 
@@ -195,7 +190,7 @@ function summarize (options: PowerOptions, trials: readonly Trial[], errors: rea
   const lines: string[] = []
   lines.push(`# CI gate power (${new Date().toISOString()})`, '')
   lines.push(`Subset: scenario ${options.scenario}, transports ${options.transports}, --profile ci; threshold ${options.thresholdPct}%, α = 0.05.`)
-  lines.push(`Injected slowdown: ${options.delayUs} µs per published batch (test mode). Trials: ${n} completed of ${options.trials}, 3 runs each; wall time ${Number.isFinite(wallMs) ? `${(wallMs / 60_000).toFixed(1)} min` : 'not recorded'}.`, '')
+  lines.push(`Injected slowdown: ${options.delayUs} µs per published batch (test mode). Trials: ${n} completed of ${options.trials}, 2 interleaved base/head jobs each (npm run bench:ab, ABBA); wall time ${Number.isFinite(wallMs) ? `${(wallMs / 60_000).toFixed(1)} min` : 'not recorded'}.`, '')
   if (n === 0) return [...lines, 'Errors:', ...errors.map((e) => `  ${e}`)].join('\n')
   lines.push(`False-alarm rate, whole gate (every metric):   ${rate(trials.filter((t) => t.nullGate).length, n)}`)
   lines.push(`False-alarm rate, p99 rows only:                ${rate(trials.filter((t) => t.nullP99).length, n)}`)
@@ -217,12 +212,12 @@ function summarize (options: PowerOptions, trials: readonly Trial[], errors: rea
     const logs50 = trials.map((x) => Math.log(x.shifts[t]?.sameP50 ?? NaN)).filter((v) => Number.isFinite(v))
     lines.push(`  ${t}: p99 ${sd(logs).toFixed(3)}, p50 ${sd(logs50).toFixed(3)}`)
   }
-  lines.push(`INVALID rounds (left out by compare): ${trials.reduce((sum, t) => sum + t.invalidRounds, 0)}, over ${3 * n} runs`, '')
+  lines.push(`INVALID rounds (left out by compare): ${trials.reduce((sum, t) => sum + t.invalidRounds, 0)}, over ${4 * n} merged runs`, '')
   const first = trials[0] as Trial
-  lines.push(...demo('Trial 1, identical code', first.files.base, first.files.same, options.thresholdPct, 4))
-  lines.push(...demo('Trial 1, head with the injected slowdown', first.files.base, first.files.slowed, options.thresholdPct, 16))
+  lines.push(...demo('Trial 1, identical code', first.files.sameBase, first.files.same, options.thresholdPct, 6))
+  lines.push(...demo('Trial 1, head with the injected slowdown', first.files.slowedBase, first.files.slowed, options.thresholdPct, 18))
   const passing = trials.find((t) => !t.nullGate)
-  if (first.nullGate && passing !== undefined) lines.push(...demo(`Trial ${passing.index} (the first identical pair that passes)`, passing.files.base, passing.files.same, options.thresholdPct, 0))
+  if (first.nullGate && passing !== undefined) lines.push(...demo(`Trial ${passing.index} (the first identical pair that passes)`, passing.files.sameBase, passing.files.same, options.thresholdPct, 0))
   if (errors.length > 0) lines.push('Errors:', ...errors.map((e) => `  ${e}`), '')
   return lines.join('\n')
 }
@@ -234,7 +229,7 @@ function demo (title: string, base: string, head: string, thresholdPct: number, 
     ...(markdownLines > 0 ? ['  markdown (first lines):', ...out.stdout.split('\n').slice(0, markdownLines).map((l) => `    ${l}`)] : []), '']
 }
 
-function main (): void {
+async function main (): Promise<void> {
   const from = process.argv.indexOf('--from')
   if (from >= 0) {
     // re-summarize a finished measurement: npm run bench:gate-power -- --from DIR
@@ -249,11 +244,11 @@ function main (): void {
   const trials: Trial[] = []
   const errors: string[] = []
   const t0 = performance.now()
-  process.stderr.write(`gate power: ${options.trials} trials × 3 CI-profile runs (${options.scenario}: ${options.transports}), injected delay ${options.delayUs} µs, threshold ${options.thresholdPct}%, into ${options.outDir}\n`)
+  process.stderr.write(`gate power: ${options.trials} trials × 2 interleaved CI-profile jobs (${options.scenario}: ${options.transports}), injected delay ${options.delayUs} µs, threshold ${options.thresholdPct}%, into ${options.outDir}\n`)
   for (let i = 1; i <= options.trials; i++) {
     const started = performance.now()
     try {
-      const trial = runTrial(options, i, random)
+      const trial = await runTrial(options, i, random)
       trials.push(trial)
       const p99 = Object.entries(trial.shifts).map(([t, s]) => `${t} p99 ×${s.sameP99.toFixed(2)} / ×${s.slowedP99.toFixed(2)}`).join(', ')
       process.stderr.write(`[${i}/${options.trials}] ${trial.order}: A′ ${trial.nullGate ? 'FALSE ALARM' : 'pass'}${trial.nullFlagged.length > 0 ? ` (${trial.nullFlagged.join('; ')})` : ''}, ` +
@@ -271,4 +266,4 @@ function main (): void {
   process.exitCode = trials.length === 0 ? 1 : 0
 }
 
-main()
+await main()

@@ -119,6 +119,23 @@ describe('compare', () => {
   })
 })
 
+describe('schedule of base and head', () => {
+  it('says base and head ran interleaved only when both sides carry the same ABBA order', () => {
+    const base = buildControlledRun({ rounds: 6, seed: 1 })
+    const head = buildControlledRun({ rounds: 6, seed: 2 })
+    const interleave = (run: RunResult, side: 'base' | 'head', order: string): RunResult => ({ ...run, options: { ...run.options, interleaved: { side, order } } })
+    const options = { thresholdPct: 10, metrics: ALL }
+    const both = compare(interleave(base, 'base', 'ABBAAB'), interleave(head, 'head', 'ABBAAB'), options)
+    expect(both.interleavedOrder).toBe('ABBAAB')
+    expect(renderMarkdown(both, { base: 'b', head: 'h' })).toContain('ran interleaved round by round on one machine (`npm run bench:ab`, order ABBAAB')
+    expect(compare(base, head, options).interleavedOrder).toBeNull()
+    expect(renderMarkdown(compare(base, head, options), { base: 'b', head: 'h' })).toContain('were not run interleaved round by round')
+    // two heads, or orders from different pairings, are not one interleaved pair
+    expect(compare(interleave(base, 'head', 'ABBA'), interleave(head, 'head', 'ABBA'), options).interleavedOrder).toBeNull()
+    expect(compare(interleave(base, 'base', 'ABBA'), interleave(head, 'head', 'ABBAAB'), options).interleavedOrder).toBeNull()
+  })
+})
+
 describe('firstDifference', () => {
   it('walks objects depth first and names nested keys and array indices', () => {
     expect(firstDifference({ a: { b: [1, 2] } }, { a: { b: [1, 3] } }, 'x')).toEqual({ path: 'x.a.b[1]', base: '2', head: '3' })

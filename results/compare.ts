@@ -71,6 +71,8 @@ export interface Comparison {
   readonly hasRegression: boolean
   /** Test-mode slowdown each run was produced with, µs per published message (0: none, a real measurement). */
   readonly injectedDelayUs: { readonly base: number, readonly head: number }
+  /** The ABBA order when base and head were run interleaved round by round (npm run bench:ab), else null. */
+  readonly interleavedOrder: string | null
 }
 
 /**
@@ -104,12 +106,17 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
   }
   const excludedRounds = [...excluded(base, 'base'), ...excluded(head, 'head')]
   const injectedDelayUs = { base: base.options.injectedDelayUs ?? 0, head: head.options.injectedDelayUs ?? 0 }
-  return { thresholdPct: options.thresholdPct, alpha, rows, excludedRounds, hasRegression: rows.some((r) => r.kind === 'absolute' && r.verdict === 'regression'), injectedDelayUs }
+  const order = base.options.interleaved?.order
+  const interleavedOrder = order !== undefined && base.options.interleaved?.side === 'base' &&
+    head.options.interleaved?.side === 'head' && head.options.interleaved.order === order
+    ? order
+    : null
+  return { thresholdPct: options.thresholdPct, alpha, rows, excludedRounds, hasRegression: rows.some((r) => r.kind === 'absolute' && r.verdict === 'regression'), injectedDelayUs, interleavedOrder }
 }
 
 /**
  * Throws BENCH_ERR_CONFIG_MISMATCH naming the first key path whose value differs between the two runs' configs.
- * Run options other than transports and target (rounds, profile, and the test-mode injectedDelayUs) are not
+ * Run options other than transports and target (rounds, profile, interleaved, and the test-mode injectedDelayUs) are not
  * checked: an injected slowdown is exactly what the gate must be able to detect, so it is flagged, not refused.
  */
 export function assertSameConfig (base: RunResult, head: RunResult): void {

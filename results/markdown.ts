@@ -17,6 +17,7 @@ export function renderMarkdown (comparison: Comparison, labels: MarkdownLabels):
   lines.push(`## feedbench compare: ${overall}`, '')
   lines.push(...injectionWarning(comparison))
   lines.push(`${countText(gating)} (base ${code(labels.base)}, head ${code(labels.head)}, threshold ${comparison.thresholdPct}%, α = ${comparison.alpha}).`, '')
+  lines.push(schedule(comparison), '')
   lines.push(howToRead(comparison), '')
   for (const scenario of unique(comparison.rows.map((r) => r.scenario))) {
     const rows = comparison.rows.filter((r) => r.scenario === scenario)
@@ -46,6 +47,12 @@ function injectionWarning (comparison: Comparison): string[] {
   if (sides.length === 0) return []
   const which = sides.map((side) => `${side} (${comparison.injectedDelayUs[side]} µs per batch)`).join(' and ')
   return [`> **Test mode:** ${which} ran with an injected slowdown (\`--inject-delay-us\`, FEEDBENCH_TEST_MODE=1). This comparison measures the gate, not the code.`, '']
+}
+
+function schedule (comparison: Comparison): string {
+  return comparison.interleavedOrder === null
+    ? '*Schedule:* base and head were not run interleaved round by round: a slow drift of the machine between the two runs lands on one side (`npm run bench:ab` interleaves them).'
+    : `*Schedule:* base and head ran interleaved round by round on one machine (\`npm run bench:ab\`, order ${comparison.interleavedOrder}, A = base, B = head), so a slow drift of the machine lands on both sides alike.`
 }
 
 function howToRead (comparison: Comparison): string {

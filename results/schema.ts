@@ -170,6 +170,11 @@ export const RunResultSchema = Type.Object({
     profile: Type.Optional(Type.String()),
     /** Test mode only: delay the server added to every published batch, µs (absent: none). Such a run is not a real measurement. */
     injectedDelayUs: Type.Optional(Num('injected delay per published batch, µs (test mode)')),
+    /** Set when this run was merged from one-round runs interleaved with another side's (npm run bench:ab). */
+    interleaved: Type.Optional(Type.Object({
+      side: Type.Union([Type.Literal('base'), Type.Literal('head')]),
+      order: Type.String({ description: 'execution order of both sides\' one-round runs, A = base, B = head' }),
+    }, { additionalProperties: false })),
     /** Network profile between clients and server (absent: loopback, no proxy). */
     network: Type.Optional(Type.Object({
       name: Type.String(),

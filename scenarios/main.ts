@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { isBenchError } from './core/errors.ts'
+import { runCommand } from './core/cli-exit.ts'
 import { BENCH_USAGE, parseBenchArgs } from './cli-options.ts'
 import { loadScenario, notApplicableTo } from './catalog.ts'
 import { checkMachineLimits, checkTarget } from './preflight.ts'
@@ -99,12 +99,4 @@ async function main (): Promise<number> {
   return 0
 }
 
-main().then((code) => { process.exitCode = code }, (err: unknown) => {
-  if (isBenchError(err)) {
-    process.stderr.write(`error: ${err.code}: ${err.message}\n`)
-    process.exitCode = (err as { statusCode?: number }).statusCode === 400 ? 2 : 1
-  } else {
-    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`)
-    process.exitCode = 1
-  }
-})
+runCommand(main)
