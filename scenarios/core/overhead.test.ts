@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
-  chunkBytes, httpHeadBytes, HTTP_DATE_BYTES, pollBodyBytes, pollRequestBytes, pollResponseBytes, sseChunkedEventBytes, sseEventBytes, wsFrameBytes,
+  chunkBytes, httpHeadBytes, HTTP_DATE_BYTES, pollBodyBytes, pollRequestBytes, pollResponseBytes, sseChunkedEventBytes, sseEventBytes,
+  sseHeartbeatBytes, upstreamAnswerBytes, upstreamJsonBytes, upstreamMessageBytes, upstreamRequestBytes, wsFrameBytes, wsHeartbeatBytes,
 } from './overhead.ts'
 
 describe('overhead calculator', () => {
@@ -64,5 +65,51 @@ describe('overhead calculator', () => {
     const b = '{"seq":22}'
     expect(pollBodyBytes('ab', 22, [])).toBe('{"epoch":"ab","cursor":22,"messages":[]}'.length)
     expect(pollBodyBytes('ab', 22, [a.length, b.length])).toBe(`{"epoch":"ab","cursor":22,"messages":[${a},${b}]}`.length)
+  })
+
+  it('upstream: a message is the JSON text JSON.stringify writes, whatever the digits of seq and tSchedUs', () => {
+    expect(upstreamJsonBytes('c0', 1, 5, 1)).toBe('{"client":"c0","seq":1,"tSchedUs":5,"payload":"x"}'.length)
+    const payload = 'Ab-_9'.repeat(25)
+    const json = JSON.stringify({ client: 'c17', seq: 1234, tSchedUs: 9_876_543_210_123, payload })
+    expect(upstreamJsonBytes('c17', 1234, 9_876_543_210_123, payload.length)).toBe(json.length)
+  })
+
+  it('upstream: a POST matches a captured undici request, content-length after the request headers', () => {
+    const body = '{"client":"c0","seq":1,"tSchedUs":5,"payload":"x"}'
+    const text = 'POST /upstream HTTP/1.1\r\nhost: 127.0.0.1:35425\r\nconnection: keep-alive\r\n' +
+      `content-type: application/json\r\ncontent-length: 50\r\n\r\n${body}`
+    expect(upstreamRequestBytes(body.length, '127.0.0.1:35425')).toBe(text.length)
+  })
+
+  it('upstream: the answer matches a captured Fastify 204, which has no content-length and no body', () => {
+    const text = 'HTTP/1.1 204 No Content\r\nDate: Thu, 26 Nov 2026 14:26:54 GMT\r\nConnection: keep-alive\r\nKeep-Alive: timeout=72\r\n\r\n'
+    expect(upstreamAnswerBytes()).toBe(text.length)
+    expect(upstreamAnswerBytes(5)).toBe(text.length - 1)
+  })
+
+  it.each([
+    [77, 6],
+    [125, 6],
+    [126, 8],
+    [65535, 8],
+    [65536, 14],
+  ])('ws upstream: a %i-byte message is one masked frame with a %i-byte header and nothing comes back', (json, header) => {
+    expect(upstreamMessageBytes.ws(json)).toEqual({ clientToServer: json + header, serverToClient: 0 })
+  })
+
+  it.each(['sse', 'long-poll', 'poll'] as const)('%s upstream: one POST up and its 204 down per message', (name) => {
+    expect(upstreamMessageBytes[name](80, '127.0.0.1:1')).toEqual({ clientToServer: upstreamRequestBytes(80, '127.0.0.1:1'), serverToClient: upstreamAnswerBytes() })
+  })
+
+  it('ws heartbeat: an empty ping is 2 bytes down and its masked pong 6 bytes up; 125 bytes is the control-frame limit', () => {
+    expect(wsHeartbeatBytes()).toEqual({ serverToClient: 2, clientToServer: 6 })
+    expect(wsHeartbeatBytes(125)).toEqual({ serverToClient: 127, clientToServer: 131 })
+    expect(() => wsHeartbeatBytes(126)).toThrow(RangeError)
+  })
+
+  it('sse heartbeat: the empty comment `:\\n\\n` is an 8-byte chunk, a comment with text adds its bytes', () => {
+    expect(sseHeartbeatBytes()).toEqual({ serverToClient: '3\r\n:\n\n\r\n'.length, clientToServer: 0 })
+    expect(sseHeartbeatBytes().serverToClient).toBe(8)
+    expect(sseHeartbeatBytes('keep-alive').serverToClient).toBe('d\r\n:keep-alive\n\n\r\n'.length)
   })
 })

@@ -9,7 +9,11 @@
  * - per request or answer: the request target (cursor digits, epoch), the body length and the digits of
  *   `content-length`, the hold (`x-feedbench-wait-ms`) and message limit (`x-feedbench-max-messages`)
  *   values, and `Keep-Alive: timeout=N` (the server's keepAliveTimeout; Fastify's default is 72 s).
+ * Upstream (client → server) and heartbeats are here too: a ws frame or a POST and its 204 per upstream
+ * message, a ping and its pong or an SSE comment chunk per heartbeat.
  */
+
+import { PATHS, type TransportName } from './transports.ts'
 
 /** Direction of a WebSocket frame: server → client frames are unmasked, client → server frames carry a 4-byte mask. */
 export type FrameDirection = 'server-to-client' | 'client-to-server'
@@ -84,11 +88,14 @@ export function pollResponseBytes (bodyBytes: number, head: PollAnswerHead): num
     ['cache-control', 'no-cache'],
     ['x-feedbench-max-messages', head.maxMessages],
     ['content-length', bodyBytes],
-    ['Date', 'x'.repeat(HTTP_DATE_BYTES)],
-    ['Connection', 'keep-alive'],
-    ['Keep-Alive', `timeout=${head.keepAliveSec ?? FASTIFY_KEEP_ALIVE_SEC}`]
+    ...nodeAddedHeaders(head.keepAliveSec)
   )
   return httpHeadBytes('HTTP/1.1 200 OK', headers) + bodyBytes
+}
+
+/** The headers Node's http server appends to a keep-alive answer, in its order: `Date`, `Connection`, `Keep-Alive`. */
+function nodeAddedHeaders (keepAliveSec = FASTIFY_KEEP_ALIVE_SEC): ReadonlyArray<readonly [string, string]> {
+  return [['Date', 'x'.repeat(HTTP_DATE_BYTES)], ['Connection', 'keep-alive'], ['Keep-Alive', `timeout=${keepAliveSec}`]]
 }
 
 /** Bytes of a PollBatch body `{"epoch":E,"cursor":C,"messages":[…]}` holding envelopes of these JSON sizes (no gap). */
@@ -96,4 +103,68 @@ export function pollBodyBytes (epoch: string, cursor: number, messageJsonBytes: 
   let total = '{"epoch":'.length + utf8Bytes(JSON.stringify(epoch)) + ',"cursor":'.length + String(cursor).length + ',"messages":['.length + ']}'.length
   for (const bytes of messageJsonBytes) total += bytes
   return total + Math.max(0, messageJsonBytes.length - 1) // commas
+}
+
+/** Wire bytes of one exchange in each direction. */
+export interface DirectedBytes {
+  readonly clientToServer: number
+  readonly serverToClient: number
+}
+
+/**
+ * Bytes of an UpstreamMessage as JSON.stringify writes it, `{"client":C,"seq":N,"tSchedUs":T,"payload":P}`,
+ * for a payload that needs no escaping (scenarios/core/payload.ts draws from [A-Za-z0-9_-]).
+ */
+export function upstreamJsonBytes (clientId: string, seq: number, tSchedUs: number, payloadBytes: number): number {
+  return '{"client":'.length + utf8Bytes(JSON.stringify(clientId)) + ',"seq":'.length + String(seq).length +
+    ',"tSchedUs":'.length + String(tSchedUs).length + ',"payload":"'.length + payloadBytes + '"}'.length
+}
+
+/**
+ * Bytes of one upstream POST as undici 7 writes it for clients/http-pool.ts postUpstream: `POST /upstream`,
+ * `host`, `connection: keep-alive`, the request's `content-type`, then `content-length`, then the JSON body.
+ */
+export function upstreamRequestBytes (jsonBytes: number, host: string): number {
+  return httpHeadBytes(`POST ${PATHS.upstream} HTTP/1.1`, [
+    ['host', host], ['connection', 'keep-alive'], ['content-type', 'application/json'], ['content-length', jsonBytes],
+  ]) + jsonBytes
+}
+
+/** Bytes of the server's answer to an upstream POST: `204 No Content` with only the headers Node adds, no body (RFC 9110 §15.3.5). */
+export function upstreamAnswerBytes (keepAliveSec = FASTIFY_KEEP_ALIVE_SEC): number {
+  return httpHeadBytes('HTTP/1.1 204 No Content', nodeAddedHeaders(keepAliveSec))
+}
+
+function httpUpstreamBytes (jsonBytes: number, host: string): DirectedBytes {
+  return { clientToServer: upstreamRequestBytes(jsonBytes, host), serverToClient: upstreamAnswerBytes() }
+}
+
+/**
+ * Bytes one upstream message of `jsonBytes` costs each way, by transport: ws sends one masked text
+ * frame and gets nothing back (RFC 6455 §5.3); sse and both pollings POST it and read the 204.
+ */
+export const upstreamMessageBytes = {
+  ws: (jsonBytes) => ({ clientToServer: wsFrameBytes(jsonBytes, 'client-to-server'), serverToClient: 0 }),
+  sse: httpUpstreamBytes,
+  'long-poll': httpUpstreamBytes,
+  poll: httpUpstreamBytes,
+} satisfies Record<TransportName, (jsonBytes: number, host: string) => DirectedBytes>
+
+/**
+ * Bytes of one ws heartbeat: the server's ping and the pong the ws client sends back on its own with
+ * the same application data (RFC 6455 §5.5.2, §5.5.3); servers/ws.ts pings with an empty payload.
+ */
+export function wsHeartbeatBytes (pingPayloadBytes = 0): DirectedBytes {
+  // RFC 6455 §5.5: a control frame's payload is at most 125 bytes
+  if (pingPayloadBytes > 125) throw new RangeError(`pingPayloadBytes = ${pingPayloadBytes} must be <= 125 (control frame)`)
+  return { clientToServer: wsFrameBytes(pingPayloadBytes, 'client-to-server'), serverToClient: wsFrameBytes(pingPayloadBytes, 'server-to-client') }
+}
+
+/**
+ * Bytes of one SSE heartbeat: the comment line `:TEXT` + LF and the blank line that follows it
+ * (servers/sse.ts writes `:\n\n`), in its own chunk; nothing goes back (HTML Standard, server-sent events:
+ * a line starting with a colon is ignored).
+ */
+export function sseHeartbeatBytes (commentText = ''): DirectedBytes {
+  return { clientToServer: 0, serverToClient: chunkBytes(':'.length + utf8Bytes(commentText) + 1 + 1) }
 }
