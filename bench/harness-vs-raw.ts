@@ -35,6 +35,8 @@ interface Sample {
   readonly perSec: number
   /** CPU (user + system) of the server and client processes in the window, per delivered message or answered request, µs. */
   readonly cpuUsPerItem: number
+  /** The server's part of cpuUsPerItem, µs (the rest is the client's). */
+  readonly serverCpuUsPerItem: number
 }
 
 const GOAL = 0.9
@@ -109,9 +111,10 @@ async function measure (pair: Pair, side: 'suite' | 'raw' | 'autocannon'): Promi
     await sleep((started.t0Us - nowUs()) / 1000 + warmupMs)
     const cpuStartUs = pids.map(cpuUsOf)
     await sleep(windowMs)
-    const cpuUs = pids.map(cpuUsOf).reduce((total, us, i) => total + us - (cpuStartUs[i] as number), 0)
+    const [serverCpuUs = Number.NaN, clientCpuUs = Number.NaN] = pids.map((pid, i) => cpuUsOf(pid) - (cpuStartUs[i] as number))
     const result = await client.next((m): m is Extract<FromHarnessClient, { type: 'result' }> => m.type === 'result', warmupMs + windowMs + START_TIMEOUT_MS, 'result')
-    return { perSec: result.count / (result.windowMs / 1000), cpuUsPerItem: cpuUs / Math.max(1, result.count) }
+    const items = Math.max(1, result.count)
+    return { perSec: result.count / (result.windowMs / 1000), cpuUsPerItem: (serverCpuUs + clientCpuUs) / items, serverCpuUsPerItem: serverCpuUs / items }
   } finally {
     await Promise.all([client.stop('SIGTERM', STOP_GRACE_MS), server.stop('SIGTERM', STOP_GRACE_MS)])
   }
@@ -138,7 +141,8 @@ async function main (): Promise<void> {
       for (const side of order) {
         const sample = await measure(pair, side)
         ;(side === 'suite' ? suite : raw).push(sample)
-        process.stderr.write(`  ${pair.name}, rep ${rep + 1}, ${side}: ${fmt(sample.perSec)} ${pair.unit}, ${sample.cpuUsPerItem.toFixed(2)} CPU µs each\n`)
+        process.stderr.write(`  ${pair.name}, rep ${rep + 1}, ${side}: ${fmt(sample.perSec)} ${pair.unit}, ${sample.cpuUsPerItem.toFixed(2)} CPU µs each ` +
+          `(server ${sample.serverCpuUsPerItem.toFixed(2)} + client ${(sample.cpuUsPerItem - sample.serverCpuUsPerItem).toFixed(2)})\n`)
       }
     }
     const rate = { suite: median(suite.map((s) => s.perSec)), raw: median(raw.map((s) => s.perSec)) }

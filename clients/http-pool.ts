@@ -3,6 +3,7 @@ import type { ScenarioConfig } from '../scenarios/core/config.ts'
 import type { UpstreamMessage } from '../scenarios/core/envelope.ts'
 import type { ByteCounter, ClientConnection, ConnectionClosed, ClientSink } from '../scenarios/core/transport.ts'
 import { ReadGate } from './read-gate.ts'
+import { nowUs } from '../scenarios/core/clock.ts'
 import { errors } from '../scenarios/core/errors.ts'
 import { PATHS } from '../scenarios/core/transports.ts'
 
@@ -39,6 +40,41 @@ export function downstreamPath (path: string, clientId: string, stream: string, 
   const query = new URLSearchParams({ client: clientId, stream })
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) query.set(key, String(value))
   return `${path}?${query.toString()}`
+}
+
+/** A GET's complete answer: status, body as UTF-8 text, and when its last byte arrived (µs, nowUs). */
+export interface TextAnswer {
+  readonly statusCode: number
+  readonly text: string
+  readonly recvUs: number
+}
+
+/**
+ * GETs `path` on the pool and collects the whole body. A dispatch handler rather than pool.request,
+ * which builds a Readable body stream (and its promises) per response: a poll is sent thousands of
+ * times a second. Rejects on a network error, a client timeout, or the pool being destroyed.
+ */
+export function getText (pool: Pool, path: string): Promise<TextAnswer> {
+  return new Promise((resolve, reject) => {
+    let statusCode = 0
+    let chunks: Buffer[] = []
+    pool.dispatch({ method: 'GET', path }, {
+      // undici 7 handler API: onRequestStart marks the handler as one (without it undici expects the old callbacks)
+      onRequestStart () {},
+      onResponseStart (_controller, status) {
+        // a 1xx answer is followed by the real one
+        statusCode = status
+        chunks = []
+      },
+      onResponseData (_controller, chunk) { chunks.push(chunk) },
+      onResponseEnd () {
+        const recvUs = nowUs()
+        const body = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks)
+        resolve({ statusCode, text: body.toString('utf8'), recvUs })
+      },
+      onResponseError (_controller, err) { reject(err) },
+    })
+  })
 }
 
 /** POSTs one upstream message (sse, long-poll, poll); rejects unless the server answers 204. */

@@ -1,8 +1,8 @@
 import type { ClientConnectOptions, ClientConnection } from '../scenarios/core/transport.ts'
 import type { PollBatch } from '../scenarios/core/envelope.ts'
-import { nowUs, sleep } from '../scenarios/core/clock.ts'
+import { sleep } from '../scenarios/core/clock.ts'
 import { errors } from '../scenarios/core/errors.ts'
-import { createCountingPool, downstreamPath, httpConnection } from './http-pool.ts'
+import { createCountingPool, downstreamPath, getText, httpConnection } from './http-pool.ts'
 
 /** How a polling transport paces its requests; the only thing long-poll and poll differ in besides the route. */
 export interface PollPacing {
@@ -31,16 +31,11 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
   async function pollOnce (isFirst: boolean): Promise<void> {
     const wait = isFirst && pacing.isHeld && cursor !== undefined ? 0 : undefined
     // no per-request AbortSignal: close() destroys the pool, which fails the request in flight
-    const res = await pool.request({
-      method: 'GET',
-      path: prefix + (cursor === undefined ? '' : `&cursor=${cursor}`) +
-        (epoch === undefined ? '' : `&epoch=${encodeURIComponent(epoch)}`) + (wait === undefined ? '' : `&wait=${wait}`),
-    })
-    const text = await res.body.text()
-    const recvUs = nowUs()
-    if (res.statusCode !== 200) {
-      const err = new errors.BENCH_ERR_PROTOCOL(pacing.path, `GET answered ${res.statusCode}: ${text.slice(0, 200)}`)
-      throw Object.assign(err, { httpStatus: res.statusCode })
+    const { statusCode, text, recvUs } = await getText(pool, prefix + (cursor === undefined ? '' : `&cursor=${cursor}`) +
+      (epoch === undefined ? '' : `&epoch=${encodeURIComponent(epoch)}`) + (wait === undefined ? '' : `&wait=${wait}`))
+    if (statusCode !== 200) {
+      const err = new errors.BENCH_ERR_PROTOCOL(pacing.path, `GET answered ${statusCode}: ${text.slice(0, 200)}`)
+      throw Object.assign(err, { httpStatus: statusCode })
     }
     const batch = JSON.parse(text) as PollBatch
     if (batch.gap !== undefined) sink.gap(batch.gap)
