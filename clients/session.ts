@@ -1,4 +1,4 @@
-import type { LoadgenJob, LoadgenReport, RunStarted, RunStopped } from '../scenarios/core/control.ts'
+import type { LoadgenJob, LoadgenReport, ProcessStats, RunStarted, RunStopped } from '../scenarios/core/control.ts'
 import type { Envelope, UpstreamMessage } from '../scenarios/core/envelope.ts'
 import type { ClientSink, ClientTransport } from '../scenarios/core/transport.ts'
 import { nowUs, sleep } from '../scenarios/core/clock.ts'
@@ -41,6 +41,10 @@ export class LoadSession {
   private readonly payloadOf: (key: number, bytes: number) => string
   private upstream: UpstreamSchedule | undefined
   private freezeTimer: NodeJS.Timeout | undefined
+  // the process figures (CPU, event-loop delay) of the run itself, taken when its time is up: the drain
+  // after it, and the next round's processes starting meanwhile, are not the load generator's load
+  private runEndTimer: NodeJS.Timeout | undefined
+  private runStats: ProcessStats | undefined
   private isStarted = false
   private isFinishing = false
 
@@ -81,6 +85,7 @@ export class LoadSession {
     this.monitor.reset()
     const windowStartUs = started.t0Us + scenario.warmupMs * 1000
     this.recorder.setWindow(windowStartUs, windowStartUs + scenario.durationMs * 1000)
+    this.runEndTimer = setTimeout(() => { this.runStats = this.monitor.snapshot() }, Math.max(0, (started.t0Us + runMs * 1000 - nowUs()) / 1000))
     if (this.slots.some((s) => s.isSlow)) {
       this.freezeTimer = setTimeout(() => { this.freeze() }, Math.max(0, (windowStartUs - nowUs()) / 1000))
     }
@@ -102,6 +107,8 @@ export class LoadSession {
     // a frozen client reads again: it catches up, or finds out that the server cut it
     this.isFinishing = true
     clearTimeout(this.freezeTimer)
+    clearTimeout(this.runEndTimer)
+    const runStats = this.runStats ?? this.monitor.snapshot()
     for (const slot of this.slots) if (slot.isFrozen) slot.conn?.resumeReading?.()
     const deadlineUs = nowUs() + this.job.scenario.drainMs * 1000
     while (nowUs() < deadlineUs && !hasSeenAll(this.slots, stopped)) await sleep(DRAIN_POLL_MS, this.abort.signal)
@@ -113,7 +120,7 @@ export class LoadSession {
       connectTime: this.connectTime,
       counters: this.counters,
       recoverTime: this.recoverTime,
-      process: this.monitor.snapshot(),
+      process: runStats,
       upstreamLag: this.upstream?.lag,
     })
   }
@@ -122,6 +129,7 @@ export class LoadSession {
   async close (): Promise<void> {
     this.abort.abort()
     clearTimeout(this.freezeTimer)
+    clearTimeout(this.runEndTimer)
     this.upstream?.stop()
     this.monitor.close()
     await Promise.all(this.slots.map(async (slot) => {

@@ -1,8 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { errors } from './core/errors.ts'
+import { forkableEntry } from './bundle.ts'
 
-const TSX_LOADER = import.meta.resolve('tsx')
 const STDERR_TAIL_BYTES = 4096
 
 /** A forked TypeScript process with an IPC channel and the tail of its stderr kept for error messages. */
@@ -18,11 +17,11 @@ export interface Child<Out> {
   stderrTail (): string
 }
 
-/** Forks `entry` (a .ts file relative to the repo root) with tsx, IPC and piped stderr. */
+/** Forks `entry` (a .ts file relative to the repo root; see forkableEntry) with IPC and piped stderr. */
 export function forkChild<Out extends { type: string }> (entry: string, args: readonly string[], label: string): Child<Out> {
-  const path = fileURLToPath(new URL(`../${entry}`, import.meta.url))
+  const { path, execArgv } = forkableEntry(entry)
   const proc = fork(path, args, {
-    execArgv: ['--import', TSX_LOADER],
+    execArgv,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
   })

@@ -51,30 +51,63 @@ export interface ServerRestart {
 const SERVER_START_TIMEOUT_MS = 30_000
 const STOP_GRACE_MS = 5_000
 
+/** The processes of one round, forked ahead of it: its load generators and, unless --target, its server (starting). */
+export interface RoundProcesses {
+  readonly loadgens: ReadonlyArray<Child<LoadgenToRunner>>
+  readonly server: Promise<{ server: Child<ServerToRunner>, url: string }> | null
+}
+
+/** Forks a round's processes; they load their code and wait for their job. */
+export function forkRoundProcesses (plan: RoundPlan): RoundProcesses {
+  const { scenario, transport } = plan
+  const workers = splitClients(plan, '').length
+  const loadgens = Array.from({ length: workers }, (_, w) =>
+    forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${w} (${scenario.name}, ${transport})`))
+  const server = plan.target === null ? startServer(plan, '0') : null
+  // a failed start is reported by whoever awaits it (runRound), or dropped with the processes
+  server?.catch(() => {})
+  return { loadgens, server }
+}
+
+/** Stops processes forked ahead for a round that will not run (the run ended early). */
+export async function releaseRoundProcesses (processes: RoundProcesses): Promise<void> {
+  for (const l of processes.loadgens) l.send({ type: 'close' })
+  await Promise.all([
+    ...processes.loadgens.map((l) => l.stop(null, STOP_GRACE_MS)),
+    processes.server?.then(({ server }) => server.stop('SIGTERM', STOP_GRACE_MS), () => {}),
+  ])
+}
+
+/** How runRound may be driven by a run of rounds. */
+export interface RoundOptions {
+  /** The round's processes, forked ahead (default: forked now). */
+  readonly processes?: RoundProcesses
+  /** Called once the run's time is up, before the stop and the reports: the next round may fork its processes. */
+  readonly runEnded?: () => void
+}
+
 /**
  * Runs one round: server (unless --target), load generators, warm-up + measure, reconcile, clean stop.
  * With faults.restartAtMs the server is SIGKILLed that long into the run and a new one (same config, same
  * port, a new epoch) publishes for the rest of it; the round is reconciled against the new server's ranges.
  */
-export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
-  const { scenario, transport } = plan
+export async function runRound (plan: RoundPlan, options: RoundOptions = {}): Promise<RoundRaw> {
+  const { scenario } = plan
   const restartAtMs = scenario.faults.restartAtMs
-  if (restartAtMs > 0 && plan.target !== null) throw restartWithTarget(scenario.name, plan.target)
+  if (restartAtMs > 0 && plan.target !== null) {
+    if (options.processes !== undefined) await releaseRoundProcesses(options.processes)
+    throw restartWithTarget(scenario.name, plan.target)
+  }
+  // load generators start (tsx, imports) while the server starts: they wait for their job
+  const processes = options.processes ?? forkRoundProcesses(plan)
+  const loadgens = processes.loadgens
   let server: Child<ServerToRunner> | undefined
-  const loadgens: Array<Child<LoadgenToRunner>> = []
   let proxy: NetworkProxy | undefined
   try {
-    // load generators start (tsx, imports) while the server starts: they wait for their job
-    const workers = splitClients(plan, '').length
-    for (let w = 0; w < workers; w++) {
-      loadgens.push(forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${w} (${scenario.name}, ${transport})`))
-    }
-    let baseUrl = plan.target
-    if (baseUrl === null) {
-      const started = await startServer(plan, '0')
-      server = started.server
-      baseUrl = started.url
-    }
+    const launched = processes.server === null ? undefined : await processes.server
+    server = launched?.server
+    const baseUrl = launched?.url ?? plan.target
+    if (baseUrl === null) throw new Error('a round needs a --target or a server of its own')
     const control = new ControlClient(baseUrl)
     if (plan.network.name !== 'loopback') proxy = await startNetworkProxy(baseUrl, plan.network)
 
@@ -113,6 +146,7 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
     // the last upstream message is scheduled just before t0 + runMs; give it time to reach the hub
     const untilEndMs = (lastRun.started.t0Us - nowUs()) / 1000 + lastRun.runMs + 200
     await sleep(Math.max(0, untilEndMs))
+    options.runEnded?.()
     let stopped: RunStopped
     try {
       stopped = await control.stop()
@@ -127,7 +161,8 @@ export async function runRound (plan: RoundPlan): Promise<RoundRaw> {
     for (const l of loadgens) l.send({ type: 'close' })
     await Promise.all(loadgens.map((l) => l.stop(null, STOP_GRACE_MS)))
     await proxy?.close()
-    await server?.stop('SIGTERM', STOP_GRACE_MS)
+    // a server that was still starting when the round failed is stopped too
+    await (server?.stop('SIGTERM', STOP_GRACE_MS) ?? processes.server?.then((s) => s.server.stop('SIGTERM', STOP_GRACE_MS), () => {}))
   }
 }
 

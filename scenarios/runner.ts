@@ -3,7 +3,7 @@ import type { TransportName } from './core/transports.ts'
 import type { NetworkProfile } from './network-profiles.ts'
 import type { NotApplicable } from './catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
-import { runRound, type RoundPlan } from './round.ts'
+import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses } from './round.ts'
 import { buildRoundResult } from './round-result.ts'
 
 /** What the runner executes: resolved scenarios × transports × rounds. */
@@ -61,14 +61,29 @@ export function planRounds (input: RunPlanInput, random: () => number = Math.ran
   return plans
 }
 
-/** Runs every planned round in order and returns their results (a failed round throws). */
+/**
+ * Runs every planned round in order and returns their results (a failed round throws). Each round still
+ * has fresh processes; the next round's are forked when the current round's run time is up (while it
+ * stops, drains and reports), so their start-up does not add to the run's wall time.
+ */
 export async function runPlans (plans: readonly RoundPlan[], progress: RunnerProgress = {}): Promise<RoundResult[]> {
   const results: RoundResult[] = []
-  for (const plan of plans) {
-    progress.roundStarted?.(plan, plans.length)
-    const result = buildRoundResult(await runRound(plan))
-    results.push(result)
-    progress.roundFinished?.(result, plans.length)
+  let ahead: RoundProcesses | undefined
+  try {
+    for (const [i, plan] of plans.entries()) {
+      const next = plans[i + 1]
+      const processes = ahead ?? forkRoundProcesses(plan)
+      ahead = undefined
+      progress.roundStarted?.(plan, plans.length)
+      const result = buildRoundResult(await runRound(plan, {
+        processes,
+        runEnded: () => { if (next !== undefined) ahead = forkRoundProcesses(next) },
+      }))
+      results.push(result)
+      progress.roundFinished?.(result, plans.length)
+    }
+  } finally {
+    if (ahead !== undefined) await releaseRoundProcesses(ahead)
   }
   return results
 }
