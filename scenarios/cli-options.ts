@@ -34,12 +34,13 @@ export type BenchProfileName = typeof BENCH_PROFILE_NAMES[number]
 
 /**
  * Run sizes by name. ci: enough valid rounds per side for the CI gate's rank test to reach p < 0.05
- * (smallest p with 5 vs 5 is 0.008, still 0.016 if one round is INVALID; with 3 vs 3 it is 0.1), with
- * windows short enough that base and head both fit in one job (about 2.5 min each on 2 cores for the
- * default scenarios and all transports: each round also pays ~2.5 s of process start-up and connect).
+ * (smallest p with 6 vs 6 is 0.002, still 0.004 if one round is INVALID; with 3 vs 3 it is 0.1), with
+ * windows short enough that base and head both fit in one job: interleaved by npm run bench:ab, the
+ * default scenarios and all transports, about 3.8 min for both sides on 2 cores (each round also pays
+ * ~1 s of process start-up and connect, each one-round run ~2 s of its own start-up).
  */
 export const BENCH_PROFILES: Readonly<Record<BenchProfileName, { readonly rounds: number, readonly durationMs: number, readonly warmupMs: number }>> = {
-  ci: { rounds: 5, durationMs: 1_000, warmupMs: 300 },
+  ci: { rounds: 6, durationMs: 1_000, warmupMs: 300 },
 }
 
 /** Usage text of `npm run bench`. */
