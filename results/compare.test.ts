@@ -53,9 +53,25 @@ describe('compare', () => {
     expect(p99.interval?.lower).toBeGreaterThan(1)
     const markdown = renderMarkdown(result, { base: 'base.json', head: 'head.json' })
     expect(markdown).toMatch(/^## feedbench compare: REGRESSION\n/)
-    expect(markdown).toMatch(/\| sse \| p99 latency \(µs\) \| [\d,]+ \| [\d,]+ \| \+\d+\.\d% \| [\d.]+ – [\d.]+ \| 0\.00\d \| 6 \/ 6 \| \*\*regression\*\* \|/)
+    expect(markdown).toMatch(/\| sse \| p99 latency \(µs\) \| [\d,]+ \| [\d,]+ \| \+\d+\.\d% \| [\d.]+ – [\d.]+ \| 0\.00\d \| 0\.0\d\d \| 6 \/ 6 \| \*\*regression\*\* \|/)
+    expect(p99.qValue).toBeLessThan(0.05)
     expect(row(result.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'sse', metric: 'p50' }).verdict).toBe('within noise')
     expect(result.hasRegression).toBe(true)
+  })
+
+  it('adjusts p for the rows compared at once: one row of 20 at p = 0.026 in pure noise does not fail the gate', () => {
+    // seeds found by search: identical setups, ±30% noise; chat/sse CPU differs by chance
+    const result = compare(buildControlledRun({ rounds: 6, seed: 1, noisePct: 30 }), buildControlledRun({ rounds: 6, seed: 3, noisePct: 30 }), { thresholdPct: 10, metrics: ALL })
+    const cpu = row(result.rows, { kind: 'absolute', scenario: 'fixture-chat', transport: 'sse', metric: 'cpu' })
+    // unadjusted, this row would pass all three tests: p < 0.05, interval beyond 1, +37% beyond the threshold
+    expect(cpu.pValue).toBeCloseTo(0.026, 3)
+    expect(cpu.interval?.lower).toBeGreaterThan(1)
+    expect(cpu.changePct).toBeGreaterThan(30)
+    // Benjamini-Hochberg over the 20 absolute rows: q = min over k >= its rank of p(k) · 20 / k = 0.26
+    expect(result.rows.filter((r) => r.kind === 'absolute')).toHaveLength(20)
+    expect(cpu.qValue).toBeCloseTo(0.026 * 20 / 2, 2)
+    expect(cpu.verdict).toBe('within noise')
+    expect(result.hasRegression).toBe(false)
   })
 
   it('an injected +5% p99 stays within noise with a 10% threshold', () => {

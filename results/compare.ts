@@ -2,7 +2,7 @@ import { errors } from '../scenarios/core/errors.ts'
 import type { TransportName } from '../scenarios/core/transports.ts'
 import { METRICS, type MetricDefinition, type MetricKey } from './metrics.ts'
 import type { RoundResult, RunResult } from './schema.ts'
-import { bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue, type Interval } from './stats.ts'
+import { benjaminiHochberg, bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue, type Interval } from './stats.ts'
 
 /** Significance level of the rank test: a change counts only when p < ALPHA. */
 export const ALPHA = 0.05
@@ -49,6 +49,11 @@ export interface CompareRow {
   readonly interval: Interval | null
   /** Two-sided Mann-Whitney U p-value of head against base. */
   readonly pValue: number | null
+  /**
+   * pValue adjusted for the number of rows compared (Benjamini-Hochberg over the absolute rows; the
+   * cross-transport rows are a family of their own): the gate tests this, not pValue.
+   */
+  readonly qValue: number | null
   readonly verdict: Verdict
 }
 
@@ -104,6 +109,8 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
       }
     }
   }
+  const decided = new Map([...decide(rows.filter((r) => r.kind === 'absolute'), alpha), ...decide(rows.filter((r) => r.kind === 'cross-transport'), alpha)])
+  const judged = rows.map((r) => decided.get(r) ?? r)
   const excludedRounds = [...excluded(base, 'base'), ...excluded(head, 'head')]
   const injectedDelayUs = { base: base.options.injectedDelayUs ?? 0, head: head.options.injectedDelayUs ?? 0 }
   const order = base.options.interleaved?.order
@@ -111,7 +118,7 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
     head.options.interleaved?.side === 'head' && head.options.interleaved.order === order
     ? order
     : null
-  return { thresholdPct: options.thresholdPct, alpha, rows, excludedRounds, hasRegression: rows.some((r) => r.kind === 'absolute' && r.verdict === 'regression'), injectedDelayUs, interleavedOrder }
+  return { thresholdPct: options.thresholdPct, alpha, rows: judged, excludedRounds, hasRegression: judged.some((r) => r.kind === 'absolute' && r.verdict === 'regression'), injectedDelayUs, interleavedOrder }
 }
 
 /**
@@ -153,10 +160,11 @@ export function firstDifference (base: unknown, head: unknown, path: string): { 
   return { path, base: JSON.stringify(base) ?? 'absent', head: JSON.stringify(head) ?? 'absent' }
 }
 
+/** The figures of one row; its verdict is provisional until decide() has adjusted the family's p-values. */
 function judge (base: readonly number[], head: readonly number[], smallerIsBetter: boolean, thresholdPct: number, alpha: number) {
   const counts = { baseRounds: base.length, headRounds: head.length }
   if (base.length === 0 || head.length === 0) {
-    return { ...counts, baseMedian: null, headMedian: null, ratio: null, changePct: null, interval: null, pValue: null, verdict: 'insufficient rounds' as Verdict }
+    return { ...counts, baseMedian: null, headMedian: null, ratio: null, changePct: null, interval: null, pValue: null, qValue: null, verdict: 'insufficient rounds' as Verdict }
   }
   const baseMedian = median(base)
   const headMedian = median(head)
@@ -164,15 +172,29 @@ function judge (base: readonly number[], head: readonly number[], smallerIsBette
   const changePct = (ratio - 1) * 100
   const interval = bootstrapMedianRatio(base, head)
   const { pValue } = mannWhitneyU(head, base)
-  const figures = { ...counts, baseMedian, headMedian, ratio, changePct, interval, pValue }
+  const figures = { ...counts, baseMedian, headMedian, ratio, changePct, interval, pValue, qValue: null }
   // with too few rounds no p-value can fall below alpha, so "no change" would be a claim we cannot make
   if (smallestPValue(base.length, head.length) >= alpha) return { ...figures, verdict: 'insufficient rounds' as Verdict }
   const isWorse = smallerIsBetter ? changePct > thresholdPct : changePct < -thresholdPct
   const isBetter = smallerIsBetter ? changePct < -thresholdPct : changePct > thresholdPct
-  // both methods must agree: the rank test rejects "no change" and the interval of the ratio excludes 1
-  const isSignificant = pValue < alpha && (interval.lower > 1 || interval.upper < 1)
-  const verdict: Verdict = isSignificant && isWorse ? 'regression' : isSignificant && isBetter ? 'improvement' : 'within noise'
-  return { ...figures, verdict }
+  return { ...figures, verdict: (isWorse ? 'regression' : isBetter ? 'improvement' : 'within noise') as Verdict }
+}
+
+/**
+ * Final verdicts of one family of rows: many rows are compared at once, so their p-values are adjusted
+ * (Benjamini-Hochberg) before any is called significant. A change counts only when the adjusted p is
+ * below alpha, the bootstrap interval of the ratio excludes 1, and it is beyond the threshold (judge's
+ * provisional verdict).
+ */
+function decide (rows: readonly CompareRow[], alpha: number): Array<[CompareRow, CompareRow]> {
+  const q = benjaminiHochberg(rows.map((r) => r.verdict === 'insufficient rounds' ? null : r.pValue))
+  return rows.map((row, i) => {
+    const qValue = q[i] ?? null
+    if (qValue === null || row.interval === null) return [row, { ...row, qValue }]
+    const isSignificant = qValue < alpha && (row.interval.lower > 1 || row.interval.upper < 1)
+    const verdict: Verdict = isSignificant ? row.verdict : 'within noise'
+    return [row, { ...row, qValue, verdict }]
+  })
 }
 
 function describe (metric: MetricDefinition) {

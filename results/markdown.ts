@@ -24,12 +24,12 @@ export function renderMarkdown (comparison: Comparison, labels: MarkdownLabels):
     const absolute = rows.filter((r) => r.kind === 'absolute')
     const cross = rows.filter((r) => r.kind === 'cross-transport')
     lines.push(`### ${escape(scenario)}`, '')
-    lines.push(...table(['transport', 'metric', 'base', 'head', 'change', 'ratio 95% interval', 'p', 'rounds', 'verdict'],
-      absolute.map((r) => [r.transport, `${r.label} (${r.unit})`, value(r.baseMedian), value(r.headMedian), change(r), interval(r), pValue(r.pValue), `${r.baseRounds} / ${r.headRounds}`, verdict(r.verdict)])))
+    lines.push(...table(['transport', 'metric', 'base', 'head', 'change', 'ratio 95% interval', 'p', 'q', 'rounds', 'verdict'],
+      absolute.map((r) => [r.transport, `${r.label} (${r.unit})`, value(r.baseMedian), value(r.headMedian), change(r), interval(r), pValue(r.pValue), pValue(r.qValue), `${r.baseRounds} / ${r.headRounds}`, verdict(r.verdict)])))
     if (cross.length > 0) {
       lines.push('', `Relative to ${code(cross[0]?.reference ?? '')} (per round, not gating):`, '')
-      lines.push(...table(['transport', 'metric', 'base', 'head', 'change', 'ratio 95% interval', 'p', 'rounds', 'verdict'],
-        cross.map((r) => [`${r.transport} / ${r.reference ?? ''}`, r.label, ratio(r.baseMedian), ratio(r.headMedian), change(r), interval(r), pValue(r.pValue), `${r.baseRounds} / ${r.headRounds}`, verdict(r.verdict)])))
+      lines.push(...table(['transport', 'metric', 'base', 'head', 'change', 'ratio 95% interval', 'p', 'q', 'rounds', 'verdict'],
+        cross.map((r) => [`${r.transport} / ${r.reference ?? ''}`, r.label, ratio(r.baseMedian), ratio(r.headMedian), change(r), interval(r), pValue(r.pValue), pValue(r.qValue), `${r.baseRounds} / ${r.headRounds}`, verdict(r.verdict)])))
     }
     lines.push('')
   }
@@ -59,8 +59,9 @@ function howToRead (comparison: Comparison): string {
   const minRounds = minimumRounds(comparison.alpha)
   return [
     '*How to read:* base and head are medians over valid rounds; change = head / base − 1;',
-    'the interval is a seeded bootstrap 95% interval of that ratio; p is a two-sided Mann-Whitney U test over rounds.',
-    `A row is a **regression** only when p < ${comparison.alpha}, the interval excludes 1, and it is worse by more than ${comparison.thresholdPct}%`,
+    'the interval is a seeded bootstrap 95% interval of that ratio; p is a two-sided Mann-Whitney U test over rounds;',
+    `q is p adjusted for the ${comparison.rows.filter((r) => r.kind === 'absolute').length} rows compared at once (Benjamini-Hochberg), so that pure noise fails the whole gate in at most ${100 * comparison.alpha}% of runs, not ${100 * comparison.alpha}% per row.`,
+    `A row is a **regression** only when q < ${comparison.alpha}, the interval excludes 1, and it is worse by more than ${comparison.thresholdPct}%`,
     '(slower, more bytes, more CPU, fewer msg/s); an **improvement** is the mirror image; anything else is within noise.',
     `Below ${minRounds} valid rounds per side no p-value can reach ${comparison.alpha}: those rows say "insufficient rounds" (run more --rounds).`,
     'Relative rows divide each transport by the scenario\'s first transport round by round; they compare across machines better than absolute figures and are reported without failing the gate.',

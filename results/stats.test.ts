@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { binomial, bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue } from './stats.ts'
+import { benjaminiHochberg, binomial, bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue } from './stats.ts'
 
 describe('median', () => {
   it('takes the middle value of an odd count and the mean of the two middle values of an even count', () => {
@@ -90,5 +90,19 @@ describe('bootstrapMedianRatio', () => {
 
   it('is exactly 1 for identical constant samples', () => {
     expect(bootstrapMedianRatio([7, 7, 7], [7, 7, 7])).toEqual({ lower: 1, upper: 1 })
+  })
+})
+
+describe('benjaminiHochberg', () => {
+  it('matches the step-up adjustment (R p.adjust(method = "BH")) and keeps the input order and the non-tests', () => {
+    const q = benjaminiHochberg([0.041, 0.001, 0.205, 0.008, null, 0.039, 0.06, 0.042, 0.074])
+    const expected = [0.0672, 0.008, 0.205, 0.032, null, 0.0672, 0.08, 0.0672, 0.084571]
+    expect(q.map((x) => x === null ? null : Number(x.toFixed(6)))).toEqual(expected)
+  })
+
+  it('equals p for a single test and is capped at 1', () => {
+    expect(benjaminiHochberg([0.03])).toEqual([0.03])
+    expect(benjaminiHochberg([0.9, 0.95])).toEqual([0.95, 0.95])
+    expect(benjaminiHochberg([])).toEqual([])
   })
 })

@@ -181,3 +181,23 @@ function quantileSorted (sorted: Float64Array, q: number): number {
 function byValue (x: number, y: number): number {
   return x < y ? -1 : x > y ? 1 : 0
 }
+
+/**
+ * Benjamini-Hochberg adjusted p-values (q-values) of one family of tests, in the input order: q(i) is
+ * the smallest false-discovery rate at which test i would be rejected by the step-up procedure,
+ * min over k >= rank(i) of p(k) · m / k, capped at 1. Rejecting every q < α keeps the expected share of
+ * false flags among the flagged at or below α, and the chance of any flag when nothing changed (the
+ * family-wise rate under the global null) at or below α too. null entries are not tests.
+ */
+export function benjaminiHochberg (pValues: ReadonlyArray<number | null>): Array<number | null> {
+  const tests = pValues.flatMap((p, index) => p === null ? [] : [{ p, index }]).sort((a, b) => a.p - b.p)
+  const m = tests.length
+  const q: Array<number | null> = pValues.map(() => null)
+  let running = 1
+  for (let k = m; k >= 1; k--) {
+    const test = tests[k - 1] as { p: number, index: number }
+    running = Math.min(running, test.p * m / k)
+    q[test.index] = running
+  }
+  return q
+}
