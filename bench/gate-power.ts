@@ -9,7 +9,7 @@
  * each as a rate over the trials with a Wilson 95% interval, for the whole gate (every metric) and for
  * the p99 rows alone. It also reports the real shift the injection caused (median head/base ratio of the
  * per-round p50 and p99), the noise between identical runs, and `npm run compare` itself on one pair of
- * each kind. `--from DIR` prints the summary of a finished measurement again.
+ * each kind. `--from DIR` judges a finished measurement's result files again, with this checkout's compare.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -120,7 +120,13 @@ async function runTrial (options: PowerOptions, index: number, random: () => num
   for (const kind of slowedFirst ? ['slowed', 'same'] as const : ['same', 'slowed'] as const) {
     pairs[kind] = await interleaved(options, join(dir, kind), kind === 'slowed' ? options.delayUs : 0)
   }
-  const [a, a2, aS, s] = [pairs.same.base, pairs.same.head, pairs.slowed.base, pairs.slowed.head].map((f) => readResult(f)) as [RunResult, RunResult, RunResult, RunResult]
+  return judgeTrial(options, index, { sameBase: pairs.same.base, same: pairs.same.head, slowedBase: pairs.slowed.base, slowed: pairs.slowed.head },
+    slowedFirst ? '(A S) (A A′)' : '(A A′) (A S)')
+}
+
+/** What the gate (this checkout's compare) says about one trial's two interleaved jobs. */
+function judgeTrial (options: PowerOptions, index: number, files: Trial['files'], order: string): Trial {
+  const [a, a2, aS, s] = [files.sameBase, files.same, files.slowedBase, files.slowed].map((f) => readResult(f)) as [RunResult, RunResult, RunResult, RunResult]
   const all = METRICS.map((m) => m.key)
   const nullAll = compare(a, a2, { thresholdPct: options.thresholdPct, metrics: all })
   const detectAll = compare(aS, s, { thresholdPct: options.thresholdPct, metrics: all })
@@ -135,8 +141,8 @@ async function runTrial (options: PowerOptions, index: number, random: () => num
   }
   return {
     index,
-    files: { sameBase: pairs.same.base, same: pairs.same.head, slowedBase: pairs.slowed.base, slowed: pairs.slowed.head },
-    order: slowedFirst ? '(A S) (A A′)' : '(A A′) (A S)',
+    files,
+    order,
     nullGate: nullAll.hasRegression,
     nullP99: compare(a, a2, { thresholdPct: options.thresholdPct, metrics: ['p99'] }).hasRegression,
     detectGate: detectAll.hasRegression,
@@ -232,10 +238,11 @@ function demo (title: string, base: string, head: string, thresholdPct: number, 
 async function main (): Promise<void> {
   const from = process.argv.indexOf('--from')
   if (from >= 0) {
-    // re-summarize a finished measurement: npm run bench:gate-power -- --from DIR
+    // re-judge a finished measurement's result files with this checkout's compare: npm run bench:gate-power -- --from DIR
     const dir = process.argv[from + 1] ?? ''
     const saved = JSON.parse(readFileSync(join(dir, 'gate-power.json'), 'utf8')) as { options: PowerOptions, trials: Trial[], errors: string[], wallMs?: number }
-    process.stdout.write(summarize(saved.options, saved.trials, saved.errors, saved.wallMs ?? NaN) + '\n')
+    const trials = saved.trials.map((t) => judgeTrial(saved.options, t.index, t.files, t.order))
+    process.stdout.write(summarize(saved.options, trials, saved.errors, saved.wallMs ?? NaN) + '\n')
     return
   }
   const options = parseOptions(process.argv.slice(2))

@@ -59,6 +59,7 @@ function rowCells (r: CompareRow): unknown[] {
     r.ratio === null ? '–' : `${formatNumber(r.ratio)}× (${formatChange(r.ratio)})`,
     r.interval === null ? '–' : `${formatNumber(r.interval.lower)}–${formatNumber(r.interval.upper)}×`,
     r.pValue === null ? '–' : formatNumber(r.pValue),
+    r.qValue === null ? '–' : formatNumber(r.qValue),
     html`<span class="badge claim-${slug(r.verdict === 'regression' ? 'not confirmed' : r.verdict === 'improvement' ? 'confirmed' : 'not measured')}">${r.verdict}</span>`,
   ]
 }
@@ -75,7 +76,7 @@ export function baselineHtml (baseline: RunResult, result: RunResult): SafeHtml 
 <p class="invalid-tag">Not comparable: ${err.message}</p></section>`
   }
   return html`<section id="baseline"><h2>Change against baseline ${baseline.runId}</h2>
-<p>Ratio = this run's median over rounds ÷ the baseline's. Interval: bootstrap 95% interval of that ratio. A change is called a regression or improvement only when the Mann-Whitney U test is significant (p &lt; 0.05) and the change exceeds ${DEFAULT_THRESHOLD_PCT}%; with too few rounds no verdict is possible. Absolute figures from different machines are not comparable. The baseline's latency curves are drawn dashed in each percentile plot.</p>
-${table(['scenario', 'transport', 'metric', 'baseline', 'this run', 'ratio', 'interval', 'p', 'verdict'], rows.map(rowCells), 'baseline')}
+<p>Ratio = this run's median over rounds ÷ the baseline's. Interval: bootstrap 95% interval of that ratio. A change is called a regression or improvement only when the Mann-Whitney U test is significant after adjusting for the ${rows.length} rows compared at once (Benjamini-Hochberg q &lt; 0.05), the interval excludes 1, and the change exceeds ${DEFAULT_THRESHOLD_PCT}%; with too few rounds no verdict is possible. Absolute figures from different machines are not comparable. The baseline's latency curves are drawn dashed in each percentile plot.</p>
+${table(['scenario', 'transport', 'metric', 'baseline', 'this run', 'ratio', 'interval', 'p', 'q', 'verdict'], rows.map(rowCells), 'baseline')}
 </section>`
 }
