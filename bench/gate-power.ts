@@ -104,7 +104,9 @@ async function interleaved (options: PowerOptions, dir: string, delayUs: number)
 }
 
 function flagged (c: Comparison): string[] {
-  return c.rows.filter((r) => r.kind === 'absolute' && r.verdict === 'regression').map((r) => `${r.transport} ${r.metric} ${r.changePct === null ? '' : `${r.changePct > 0 ? '+' : ''}${r.changePct.toFixed(1)}%`}`)
+  const scenarios = new Set(c.rows.map((r) => r.scenario))
+  return c.rows.filter((r) => r.kind === 'absolute' && r.verdict === 'regression')
+    .map((r) => `${scenarios.size > 1 ? `${r.scenario}/` : ''}${r.transport} ${r.metric} ${r.changePct === null ? '' : `${r.changePct > 0 ? '+' : ''}${r.changePct.toFixed(1)}%`}`)
 }
 
 function medianRatio (c: Comparison, transport: string, metric: MetricKey): number {
