@@ -17,7 +17,9 @@ const PREFIX = 'feedbench-bundle-'
 export function forkableEntry (entry: string): { path: string, execArgv: string[] } {
   if (!BUNDLED_ENTRIES.includes(entry)) return { path: join(ROOT, entry), execArgv: ['--import', TSX_LOADER] }
   bundleDir ??= buildBundles()
-  return { path: join(bundleDir, entry.replace(/\.ts$/, '.mjs')), execArgv: ['--enable-source-maps'] }
+  // the server may be asked to collect garbage before its idle-memory readings (GET /_feedbench/stats?settle=1)
+  const execArgv = entry.startsWith('servers/') ? ['--enable-source-maps', '--expose-gc'] : ['--enable-source-maps']
+  return { path: join(bundleDir, entry.replace(/\.ts$/, '.mjs')), execArgv }
 }
 
 /**

@@ -27,9 +27,9 @@ export class ControlClient {
     return this.call<RunStopped>('POST', PATHS.controlStop, {})
   }
 
-  /** Server process figures since the run started. */
-  stats (): Promise<ServerStats> {
-    return this.call<ServerStats>('GET', PATHS.controlStats)
+  /** Server process figures since the run started; `settle` collects garbage first (servers the runner starts allow it). */
+  stats (options: { settle?: boolean } = {}): Promise<ServerStats> {
+    return this.call<ServerStats>('GET', PATHS.controlStats + (options.settle === true ? '?settle=1' : ''))
   }
 
   private async call<T> (method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

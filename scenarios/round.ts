@@ -111,14 +111,14 @@ export async function runRound (plan: RoundPlan, options: RoundOptions = {}): Pr
     const control = new ControlClient(baseUrl)
     if (plan.network.name !== 'loopback') proxy = await startNetworkProxy(baseUrl, plan.network)
 
-    const rssBefore = (await control.stats()).process.rssBytes
+    const rssBefore = (await control.stats({ settle: true })).process.rssBytes
     for (const job of splitClients(plan, proxy?.url ?? baseUrl)) loadgens[job.worker]?.send({ type: 'job', job })
     const connectTimeoutMs = 30_000 + Math.ceil(scenario.clients / scenario.connectConcurrency) * scenario.clientTimeoutMs
     const connected = await Promise.all(loadgens.map((l) => l.next((m): m is Extract<LoadgenToRunner, { type: 'connected' }> => m.type === 'connected',
       connectTimeoutMs, 'its clients to connect')))
     const connectMs = Math.max(...connected.map((m) => m.connectMs ?? 0))
 
-    const rssConnected = (await control.stats()).process.rssBytes
+    const rssConnected = (await control.stats({ settle: true })).process.rssBytes
     const runMs = scenario.warmupMs + scenario.durationMs
     const started = await control.run(runMs)
     for (const l of loadgens) l.send({ type: 'start', started, durationMs: runMs })

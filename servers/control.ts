@@ -38,7 +38,22 @@ export function registerControl (app: FastifyInstance, ctx: ControlContext): voi
     maxMessageBytes: maxMessageBytes(ctx.hub.config),
     pid: process.pid,
   }))
-  app.get(PATHS.controlStats, async (): Promise<ServerStats> => ({
+  app.get<{ Querystring: { settle?: string } }>(PATHS.controlStats, async (request): Promise<ServerStats> => {
+    // settle=1: collect garbage first (when the process runs with --expose-gc), so that RSS read before
+    // and after the clients connect differs by what the connections hold, not by garbage not yet collected
+    if (request.query.settle === '1') settle()
+    return stats(ctx)
+  })
+}
+
+function settle (): void {
+  const gc = (globalThis as { gc?: () => void }).gc
+  gc?.()
+  gc?.()
+}
+
+function stats (ctx: ControlContext): ServerStats {
+  return {
     epoch: ctx.hub.epoch,
     process: ctx.monitor.snapshot(),
     openConnections: ctx.openConnections(),
@@ -46,5 +61,5 @@ export function registerControl (app: FastifyInstance, ctx: ControlContext): voi
     protocolErrors: ctx.protocolErrors(),
     upstreamOutsideRun: ctx.hub.upstreamOutsideRun,
     faultDrops: ctx.faultDrops(),
-  }))
+  }
 }
