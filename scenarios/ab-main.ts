@@ -1,4 +1,4 @@
-import { runCommand } from './core/cli-exit.ts'
+import { EXIT_UNTRUSTWORTHY, runCommand } from './core/cli-exit.ts'
 import { errors } from './core/errors.ts'
 import { AB_USAGE, checkInterleaveOptions, parseAbArgs, runInterleaved } from './ab.ts'
 import { loadScenario } from './catalog.ts'
@@ -6,7 +6,6 @@ import { BENCH_PROFILES, parseBenchArgs } from './cli-options.ts'
 
 /** Rounds per side when neither --rounds nor a --profile says: the rank test's smallest p with 5 vs 5 is 0.008. */
 const DEFAULT_ROUNDS = 5
-const EXIT_UNTRUSTWORTHY = 3
 
 async function main (): Promise<number> {
   const args = parseAbArgs(process.argv.slice(2), process.cwd())

@@ -24,7 +24,7 @@ export type Side = typeof SIDES[number]
 const BENCH_USABLE = new Set([0, 3])
 
 // bench options the driver sets itself for every one-round run
-const OWN_BENCH_OPTIONS = ['--rounds', '--out', '--report', '--json', '--help']
+const OWN_BENCH_OPTIONS = ['--rounds', '--out', '--report', '--json']
 
 /** What runInterleaved needs. */
 export interface InterleaveOptions {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { errorOf } from './core/error-of.ts'
 import { parseBenchArgs, parseDurationMs } from './cli-options.ts'
 import { loadScenario } from './catalog.ts'
 import { planRounds } from './runner.ts'
 import { NETWORK_PROFILES } from './network-profiles.ts'
-
-function errorOf (fn: () => unknown): { code: string, message: string } {
-  try {
-    fn()
-  } catch (err) {
-    return err as { code: string, message: string }
-  }
-  throw new Error('expected an error')
-}
 
 describe('bench command line', () => {
   it('defaults to both starting scenarios, all four transports, 3 rounds and one load generator', () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { runCommand } from './core/cli-exit.ts'
+import { EXIT_UNTRUSTWORTHY, runCommand } from './core/cli-exit.ts'
 import { BENCH_USAGE, parseBenchArgs } from './cli-options.ts'
 import { loadScenario, notApplicableTo } from './catalog.ts'
 import { checkMachineLimits, checkTarget } from './preflight.ts'
@@ -13,9 +13,6 @@ import { collectEnvironment } from '../results/environment.ts'
 import { writeResult } from '../results/store.ts'
 import { renderReport } from '../report/render.ts'
 import { renderTerminalSummary } from '../report/terminal.ts'
-
-/** Exit code of a run that finished but has INVALID rounds (saturated generator, unexplained loss, …). */
-const EXIT_UNTRUSTWORTHY = 3
 
 async function main (): Promise<number> {
   const options = parseBenchArgs(process.argv.slice(2))

@@ -70,12 +70,16 @@ export function forkRoundProcesses (plan: RoundPlan): RoundProcesses {
 }
 
 /** Stops processes forked ahead for a round that will not run (the run ended early). */
-export async function releaseRoundProcesses (processes: RoundProcesses): Promise<void> {
-  for (const l of processes.loadgens) l.send({ type: 'close' })
-  await Promise.all([
-    ...processes.loadgens.map((l) => l.stop(null, STOP_GRACE_MS)),
-    processes.server?.then(({ server }) => server.stop('SIGTERM', STOP_GRACE_MS), () => {}),
-  ])
+export function releaseRoundProcesses (processes: RoundProcesses): Promise<void> {
+  return stopProcesses(processes.loadgens, processes.server?.then((s) => s.server))
+}
+
+/** Closes the load generators, then the proxy, then the server (one that is still starting is waited for; one that failed to start is gone already). */
+async function stopProcesses (loadgens: ReadonlyArray<Child<LoadgenToRunner>>, server: Promise<Child<ServerToRunner>> | undefined, proxy?: NetworkProxy): Promise<void> {
+  for (const l of loadgens) l.send({ type: 'close' })
+  await Promise.all(loadgens.map((l) => l.stop(null, STOP_GRACE_MS)))
+  await proxy?.close()
+  await server?.then((s) => s.stop('SIGTERM', STOP_GRACE_MS), () => {})
 }
 
 /** How runRound may be driven by a run of rounds. */
@@ -158,11 +162,8 @@ export async function runRound (plan: RoundPlan, options: RoundOptions = {}): Pr
     const serverStats = await control.stats()
     return { plan, reports, stopped, server: serverStats, idleRssBytes: { before: rssBefore, connected: rssConnected }, connectMs, ...(restart === undefined ? {} : { restart }) }
   } finally {
-    for (const l of loadgens) l.send({ type: 'close' })
-    await Promise.all(loadgens.map((l) => l.stop(null, STOP_GRACE_MS)))
-    await proxy?.close()
-    // a server that was still starting when the round failed is stopped too
-    await (server?.stop('SIGTERM', STOP_GRACE_MS) ?? processes.server?.then((s) => s.server.stop('SIGTERM', STOP_GRACE_MS), () => {}))
+    // the server now running (a replacement after a restart), or the one still starting when the round failed
+    await stopProcesses(loadgens, server === undefined ? processes.server?.then((s) => s.server) : Promise.resolve(server), proxy)
   }
 }
 

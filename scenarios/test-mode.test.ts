@@ -1,18 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import { errorOf } from './core/error-of.ts'
 import { BENCH_PROFILES, parseBenchArgs } from './cli-options.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from './core/test-mode.ts'
 
 const TEST_MODE = { [TEST_MODE_ENV]: '1' }
-
-function errorOf (fn: () => unknown): { code: string, message: string } {
-  try {
-    fn()
-  } catch (err) {
-    return err as { code: string, message: string }
-  }
-  throw new Error('expected an error')
-}
 
 /** Runs an entry point with FEEDBENCH_TEST_MODE removed from the environment. */
 function runWithoutTestMode (entry: string, args: readonly string[]) {

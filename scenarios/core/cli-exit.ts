@@ -1,5 +1,8 @@
 import { isBenchError } from './errors.ts'
 
+/** Exit code of a run that finished but has INVALID rounds (saturated generator, unexplained loss, …). */
+export const EXIT_UNTRUSTWORTHY = 3
+
 /**
  * Runs a command's main and sets its exit code: the code main resolves with, or for a coded error one
  * line `error: CODE: message` and 2 when it is a usage error (status 400), 1 otherwise.
