@@ -5,8 +5,8 @@
  */
 import * as ws from 'ws'
 import { Bench, type Task } from 'tinybench'
-import type { Envelope } from '../scenarios/core/envelope.ts'
-import { createPayloadSource } from '../scenarios/core/payload.ts'
+import type { Envelope } from '../core/envelope.ts'
+import { createPayloadSource } from '../core/payload.ts'
 
 interface FrameOptions { fin: boolean, opcode: number, mask: boolean, readOnly: boolean, rsv1: boolean }
 // @types/ws does not declare Sender; ws exports it (RFC 6455 §5.2 framing, as the server sends it)

@@ -14,8 +14,8 @@ import { compare, DEFAULT_THRESHOLD_PCT, type CompareRow } from '../results/comp
 import { METRICS } from '../results/metrics.ts'
 import type { RunResult } from '../results/schema.ts'
 import { readResult } from '../results/store.ts'
-import { mulberry32 } from '../scenarios/core/random.ts'
-import { shuffle } from '../scenarios/runner.ts'
+import { mulberry32 } from '../core/random.ts'
+import { shuffle } from '../runner/suite.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -23,10 +23,10 @@ import { METRICS, type MetricKey } from '../results/metrics.ts'
 import type { RunResult } from '../results/schema.ts'
 import { median } from '../results/stats.ts'
 import { readResult } from '../results/store.ts'
-import { TEST_MODE_ENV } from '../scenarios/core/test-mode.ts'
-import { runInterleaved } from '../scenarios/ab.ts'
-import { BENCH_PROFILES } from '../scenarios/cli-options.ts'
-import { mulberry32 } from '../scenarios/core/random.ts'
+import { TEST_MODE_ENV } from '../core/test-mode.ts'
+import { runInterleaved } from '../runner/ab.ts'
+import { BENCH_PROFILES } from '../runner/cli-options.ts'
+import { mulberry32 } from '../core/random.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const MAX_TRIALS = 200

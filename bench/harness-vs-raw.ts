@@ -12,11 +12,11 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import type { RunStarted, ServerToRunner } from '../scenarios/core/control.ts'
-import { resolveScenario, type ScenarioConfig } from '../scenarios/core/config.ts'
-import { nowUs, sleep } from '../scenarios/core/clock.ts'
-import { forkChild } from '../scenarios/children.ts'
-import { ControlClient } from '../scenarios/control-client.ts'
+import type { RunStarted, ServerToRunner } from '../core/control.ts'
+import { resolveScenario, type ScenarioConfig } from '../core/config.ts'
+import { nowUs, sleep } from '../core/clock.ts'
+import { forkChild } from '../runner/children.ts'
+import { ControlClient } from '../runner/control-client.ts'
 import type { FromHarnessClient, HarnessJob } from './harness-client.ts'
 
 /** One comparison: the suite's side against a raw side, on one transport. */

@@ -9,10 +9,10 @@ import { createServer, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { parseArgs } from 'node:util'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { Envelope } from '../scenarios/core/envelope.ts'
-import { nowUs } from '../scenarios/core/clock.ts'
-import { createPayloadSource } from '../scenarios/core/payload.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
+import type { Envelope } from '../core/envelope.ts'
+import { nowUs } from '../core/clock.ts'
+import { createPayloadSource } from '../core/payload.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 
 const { values } = parseArgs({
   options: {

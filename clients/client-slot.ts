@@ -1,6 +1,6 @@
-import type { LoadgenJob, RunStopped } from '../scenarios/core/control.ts'
-import type { ClientConnection } from '../scenarios/core/transport.ts'
-import { clientIdOf, streamOf } from '../scenarios/core/streams.ts'
+import type { LoadgenJob, RunStopped } from '../core/control.ts'
+import type { ClientConnection } from '../core/adapters.ts'
+import { clientIdOf, streamOf } from '../core/streams.ts'
 import { SeqTracker } from './seq-tracker.ts'
 import { WireByteCounter } from './wire-bytes.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Envelope } from '../scenarios/core/envelope.ts'
+import type { Envelope } from '../core/envelope.ts'
 import { DeliveryRecorder } from './delivery-recorder.ts'
 
 const env = (tSchedUs: number, payload = 'abcd'): Envelope => ({ stream: 'feed', epoch: 'e', seq: 1, tSchedUs, tSendUs: tSchedUs + 10, payload })

@@ -1,6 +1,6 @@
-import type { Envelope } from '../scenarios/core/envelope.ts'
-import { LatencyRecorder } from '../scenarios/core/histogram.ts'
-import { TimelineRecorder, type TimelineBucket } from '../scenarios/core/timeline.ts'
+import type { Envelope } from '../core/envelope.ts'
+import { LatencyRecorder } from '../core/histogram.ts'
+import { TimelineRecorder, type TimelineBucket } from '../core/timeline.ts'
 
 // Messages can arrive between the runner's POST /run and its 'start' message, before the window is
 // known; they wait here (three numbers each). The gap is milliseconds, so the cap is never near.

@@ -1,11 +1,11 @@
 import { buildConnector, Pool } from 'undici'
-import type { ScenarioConfig } from '../scenarios/core/config.ts'
-import type { UpstreamMessage } from '../scenarios/core/envelope.ts'
-import type { ByteCounter, ClientConnection, ConnectionClosed, ClientSink } from '../scenarios/core/transport.ts'
+import type { ScenarioConfig } from '../core/config.ts'
+import type { UpstreamMessage } from '../core/envelope.ts'
+import type { ByteCounter, ClientConnection, ConnectionClosed, ClientSink } from '../core/adapters.ts'
 import { ReadGate } from './read-gate.ts'
-import { nowUs } from '../scenarios/core/clock.ts'
-import { errors } from '../scenarios/core/errors.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
+import { nowUs } from '../core/clock.ts'
+import { errors } from '../core/errors.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 
 // One socket for the downstream request (SSE stream, held or periodic poll), one for upstream POSTs:
 // more would hide HTTP/1.1's head-of-line cost, fewer would queue upstream behind a held poll.

@@ -1,5 +1,5 @@
-import type { DeliveryCounters, LoadgenJob, LoadgenReport, MissingSeqs, ProcessStats, RunStopped, StreamRange } from '../scenarios/core/control.ts'
-import { LatencyRecorder } from '../scenarios/core/histogram.ts'
+import type { DeliveryCounters, LoadgenJob, LoadgenReport, MissingSeqs, ProcessStats, RunStopped, StreamRange } from '../core/control.ts'
+import { LatencyRecorder } from '../core/histogram.ts'
 import type { DeliveryRecorder } from './delivery-recorder.ts'
 import { MISSING_LISTED } from './seq-tracker.ts'
 import type { SeqTracker } from './seq-tracker.ts'

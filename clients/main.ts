@@ -1,5 +1,5 @@
-import type { LoadgenToRunner, RunnerToLoadgen } from '../scenarios/core/control.ts'
-import { isBenchError } from '../scenarios/core/errors.ts'
+import type { LoadgenToRunner, RunnerToLoadgen } from '../core/control.ts'
+import { isBenchError } from '../core/errors.ts'
 import { LoadSession } from './session.ts'
 
 // The runner talks at least this often before it sends a job; afterwards the round's length plus this margin.

@@ -1,7 +1,7 @@
-import type { ClientConnectOptions, ClientConnection } from '../scenarios/core/transport.ts'
-import type { PollBatch } from '../scenarios/core/envelope.ts'
-import { sleep } from '../scenarios/core/clock.ts'
-import { errors } from '../scenarios/core/errors.ts'
+import type { ClientConnectOptions, ClientConnection } from '../core/adapters.ts'
+import type { PollBatch } from '../core/envelope.ts'
+import { sleep } from '../core/clock.ts'
+import { errors } from '../core/errors.ts'
 import { createCountingPool, downstreamPath, getText, httpConnection } from './http-pool.ts'
 
 /** How a polling transport paces its requests; the only thing long-poll and poll differ in besides the route. */

@@ -1,5 +1,5 @@
-import type { ClientTransport } from '../scenarios/core/transport.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
+import type { ClientTransport } from '../core/adapters.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 import { connectPolling } from './poll-loop.ts'
 
 /** Short-polling client: a GET answered at once, on a fixed-rate schedule of transports.poll.intervalMs. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ProcessStats } from '../scenarios/core/control.ts'
+import type { ProcessStats } from '../core/control.ts'
 import { saturationReasons } from './saturation.ts'
 
 const calm: ProcessStats = {

@@ -1,4 +1,4 @@
-import type { ProcessStats } from '../scenarios/core/control.ts'
+import type { ProcessStats } from '../core/control.ts'
 
 /** Thresholds past which a load generator's own figures cannot be trusted. */
 export const SATURATION_LIMITS = {

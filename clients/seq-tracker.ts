@@ -1,5 +1,5 @@
-import type { StreamRange } from '../scenarios/core/control.ts'
-import type { GapNotice } from '../scenarios/core/envelope.ts'
+import type { StreamRange } from '../core/control.ts'
+import type { GapNotice } from '../core/envelope.ts'
 
 /** How one envelope relates to what a client already had. */
 export type Arrival = 'new' | 'late' | 'duplicate'

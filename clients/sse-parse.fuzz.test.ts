@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { describe, expect, it } from 'vitest'
-import type { Envelope } from '../scenarios/core/envelope.ts'
-import { parseDownstream } from '../scenarios/core/envelope.ts'
+import type { Envelope } from '../core/envelope.ts'
+import { parseDownstream } from '../core/envelope.ts'
 import { formatSseEvent, SSE_HEARTBEAT, SSE_PRELUDE } from '../servers/sse.ts'
 
 const SEED = 0x55e

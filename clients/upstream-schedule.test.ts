@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nowUs, sleep } from '../scenarios/core/clock.ts'
+import { nowUs, sleep } from '../core/clock.ts'
 import { startUpstream } from './upstream-schedule.ts'
 
 describe('startUpstream', () => {

@@ -1,5 +1,5 @@
-import { nowUs } from '../scenarios/core/clock.ts'
-import { LatencyRecorder } from '../scenarios/core/histogram.ts'
+import { nowUs } from '../core/clock.ts'
+import { LatencyRecorder } from '../core/histogram.ts'
 
 // Past this many sends in one timer callback, yield so incoming messages are not held up.
 const MAX_SENDS_PER_TICK = 2_000

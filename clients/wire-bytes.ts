@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
-import type { WireBytes } from '../scenarios/core/control.ts'
-import type { ByteCounter } from '../scenarios/core/transport.ts'
+import type { WireBytes } from '../core/control.ts'
+import type { ByteCounter } from '../core/adapters.ts'
 
 interface ByteTotals {
   read: number

@@ -1,10 +1,10 @@
 import WebSocket from 'ws'
-import type { ClientConnectOptions, ClientConnection, ClientTransport } from '../scenarios/core/transport.ts'
-import { maxMessageBytes } from '../scenarios/core/config.ts'
-import { nowUs } from '../scenarios/core/clock.ts'
-import { isGap, parseDownstream } from '../scenarios/core/envelope.ts'
-import { errors } from '../scenarios/core/errors.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
+import type { ClientConnectOptions, ClientConnection, ClientTransport } from '../core/adapters.ts'
+import { maxMessageBytes } from '../core/config.ts'
+import { nowUs } from '../core/clock.ts'
+import { isGap, parseDownstream } from '../core/envelope.ts'
+import { errors } from '../core/errors.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 import { downstreamPath } from './http-pool.ts'
 
 const CLOSE_GRACE_MS = 1_000

@@ -1,4 +1,4 @@
-import type { TransportName } from '../scenarios/core/transports.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import type { ScenarioSummary, TransportSummary } from '../results/summary.ts'
 
 /** Colours per transport (Okabe–Ito, readable for colour-blind readers and in greyscale print). */

@@ -1,4 +1,4 @@
-import type { TransportName } from '../scenarios/core/transports.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import type { ScenarioSummary, TransportSummary } from '../results/summary.ts'
 import { formatBytes, formatUs } from './format.ts'
 

@@ -2,7 +2,7 @@ import { compare, DEFAULT_THRESHOLD_PCT, type CompareRow } from '../results/comp
 import { METRICS } from '../results/metrics.ts'
 import type { RunResult } from '../results/schema.ts'
 import type { InvalidRound } from '../results/summary.ts'
-import { isBenchError } from '../scenarios/core/errors.ts'
+import { isBenchError } from '../core/errors.ts'
 import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
 import { html, table, type SafeHtml } from './html.ts'
 import { slug } from './sections.ts'

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import { readResult } from '../results/store.ts'
-import { errors, isBenchError } from '../scenarios/core/errors.ts'
+import { errors, isBenchError } from '../core/errors.ts'
 import { renderReport } from './render.ts'
 import { renderTerminalSummary } from './terminal.ts'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildSampleResult } from '../results/fixtures/build-sample.ts'
 import type { RunResult } from '../results/schema.ts'
-import { resolveScenario } from '../scenarios/core/config.ts'
+import { resolveScenario } from '../core/config.ts'
 import { renderReport } from './render.ts'
 import { faultTable, rampTable } from './robustness.ts'
 import { renderTerminalSummary } from './terminal.ts'

@@ -1,7 +1,7 @@
 import type { RampResult, RoundResult, RunResult } from '../results/schema.ts'
 import { mergeRoundHistograms } from '../results/summary.ts'
-import { summarizeHistogram } from '../scenarios/core/histogram.ts'
-import { TRANSPORT_NAMES, type TransportName } from '../scenarios/core/transports.ts'
+import { summarizeHistogram } from '../core/histogram.ts'
+import { TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
 import { formatBytes, formatNumber, formatUs } from './format.ts'
 import { html, table, type SafeHtml } from './html.ts'
 

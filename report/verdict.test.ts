@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { buildSampleResult } from '../results/fixtures/build-sample.ts'
 import type { RunResult } from '../results/schema.ts'
 import { summarizeRun } from '../results/summary.ts'
-import type { TransportName } from '../scenarios/core/transports.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import { checkClaims } from './claims.ts'
 import { decideVerdicts } from './verdict.ts'
 

@@ -1,4 +1,4 @@
-import type { TransportName } from '../scenarios/core/transports.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import type { MedianInterval, ScenarioSummary, TransportSummary } from '../results/summary.ts'
 import { formatPercent, formatUs } from './format.ts'
 

@@ -1,5 +1,5 @@
-import { errors } from '../scenarios/core/errors.ts'
-import type { TransportName } from '../scenarios/core/transports.ts'
+import { errors } from '../core/errors.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import { METRICS, type MetricDefinition, type MetricKey } from './metrics.ts'
 import type { RoundResult, RunResult } from './schema.ts'
 import { benjaminiHochberg, bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue, type Interval } from './stats.ts'

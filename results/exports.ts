@@ -1,4 +1,4 @@
-import type { TransportName } from '../scenarios/core/transports.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import { pairedRatios, validRounds } from './compare.ts'
 import { METRICS, type MetricDefinition, type MetricKey } from './metrics.ts'
 import type { RunResult } from './schema.ts'

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { errors, isBenchError } from '../scenarios/core/errors.ts'
+import { errors, isBenchError } from '../core/errors.ts'
 import { compare, DEFAULT_THRESHOLD_PCT } from './compare.ts'
 import { githubActionBenchmarkPaths, toBencherMetricFormat, toGithubActionBenchmark } from './exports.ts'
 import { renderMarkdown } from './markdown.ts'

@@ -1,4 +1,4 @@
-import { errors } from '../scenarios/core/errors.ts'
+import { errors } from '../core/errors.ts'
 import { firstDifference } from './compare.ts'
 import type { RunResult } from './schema.ts'
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { ScenarioSchema } from '../scenarios/core/config.ts'
-import { TRANSPORT_NAMES } from '../scenarios/core/transports.ts'
+import { ScenarioSchema } from '../core/config.ts'
+import { TRANSPORT_NAMES } from '../core/wire-protocol.ts'
 
 /** Version of the result file format; bump on any incompatible change. */
 export const SCHEMA_VERSION = 1

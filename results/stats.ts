@@ -1,4 +1,4 @@
-import { mulberry32 } from '../scenarios/core/random.ts'
+import { mulberry32 } from '../core/random.ts'
 /** Largest total sample size for which the Mann-Whitney U p-value is computed from the exact distribution. */
 export const EXACT_MAX_TOTAL = 40
 

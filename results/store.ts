@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
-import { errors } from '../scenarios/core/errors.ts'
+import { errors } from '../core/errors.ts'
 import { RunResultSchema, SCHEMA_VERSION, type RunResult } from './schema.ts'
 
 /** Name of the copy of the newest run in a results directory. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LatencyRecorder, summarizeHistogram } from '../scenarios/core/histogram.ts'
+import { LatencyRecorder, summarizeHistogram } from '../core/histogram.ts'
 import { buildSampleResult, seededRandom } from './fixtures/build-sample.ts'
 import type { RoundResult } from './schema.ts'
 import { medianInterval, mergeRoundHistograms, summarizeRun, summarizeTransport } from './summary.ts'

@@ -1,7 +1,7 @@
-import { TRANSPORT_NAMES, type TransportName } from '../scenarios/core/transports.ts'
+import { TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
 import {
   createHistogram, decodeHistogram, percentileCurve, summarizeHistogram, type Histogram, type HistogramSummary,
-} from '../scenarios/core/histogram.ts'
+} from '../core/histogram.ts'
 import { METRICS, type MetricKey } from './metrics.ts'
 import type { RoundResult, RunResult } from './schema.ts'
 

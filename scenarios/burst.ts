@@ -1,4 +1,4 @@
-import type { ScenarioDefinition } from './catalog.ts'
+import type { ScenarioDefinition } from './definition.ts'
 
 /**
  * burst: quiet, then many messages at once, as in a live-score or trading screen when a goal or a

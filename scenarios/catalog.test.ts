@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { buildSampleResult } from '../results/fixtures/build-sample.ts'
-import { TRANSPORT_NAMES } from './core/transports.ts'
+import { TRANSPORT_NAMES } from '../core/wire-protocol.ts'
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIOS, loadScenario, notApplicableTo } from './catalog.ts'
-import { NETWORK_PROFILES } from './network-profiles.ts'
-import { judgeStep, plannedSteps, rampClientSteps } from './ramp.ts'
-import { listSkipped, planRounds } from './runner.ts'
+import { NETWORK_PROFILES } from '../runner/network-profiles.ts'
+import { judgeStep, plannedSteps, rampClientSteps } from '../runner/ramp.ts'
+import { listSkipped, planRounds } from '../runner/suite.ts'
 
 const NEW_SCENARIOS = ['burst', 'reconnect', 'reconnect-restart', 'slow-consumer', 'fan-out-scale']
 

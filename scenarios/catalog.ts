@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
-import { mergeOptions, resolveScenario, type ScenarioConfig, type ScenarioOptions } from './core/config.ts'
-import { errors } from './core/errors.ts'
-import type { TransportName } from './core/transports.ts'
+import { mergeOptions, resolveScenario, type ScenarioConfig } from '../core/config.ts'
+import { errors } from '../core/errors.ts'
+import type { NotApplicable, ScenarioDefinition } from './definition.ts'
 import { burst } from './burst.ts'
 import { chat } from './chat.ts'
 import { fanOutScale } from './fan-out-scale.ts'
@@ -12,11 +12,7 @@ import { rpc } from './rpc.ts'
 import { slowConsumer } from './slow-consumer.ts'
 import { ticker } from './ticker.ts'
 
-/** Why a scenario does not apply to a transport, by transport; shown in the report instead of a silent skip. */
-export type NotApplicable = Partial<Readonly<Record<TransportName, string>>>
-
-/** A built-in scenario: its options, plus the transports it does not apply to (catalog only, not part of the validated config). */
-export type ScenarioDefinition = ScenarioOptions & { readonly notApplicable?: NotApplicable }
+export type { NotApplicable, ScenarioDefinition } from './definition.ts'
 
 /** The built-in scenarios by name. */
 export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioDefinition>> = {

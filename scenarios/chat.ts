@@ -1,4 +1,4 @@
-import type { ScenarioOptions } from './core/config.ts'
+import type { ScenarioOptions } from '../core/config.ts'
 
 /**
  * chat: a room where every member talks and the server relays each line to everyone, as in a team chat

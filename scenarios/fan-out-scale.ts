@@ -1,9 +1,9 @@
-import type { ScenarioDefinition } from './catalog.ts'
+import type { ScenarioDefinition } from './definition.ts'
 
 /**
  * fan-out-scale: how many connected clients one server process holds, as for a live page during a big
  * event (election results, a sports final, a status page during an incident) where every viewer keeps a
- * connection open and rare small updates go to all. A ramp (scenarios/ramp.ts) of 5 steps up to 15,000
+ * connection open and rare small updates go to all. A ramp (runner/ramp.ts) of 5 steps up to 15,000
  * clients (1,000, 2,500, 5,000, 10,000, 15,000; --quick: up to 1,000), each step a fresh server and
  * load generator: connect rate, broadcast latency at 1 msg/s of 128 B, server RSS and memory per
  * connection. The ramp ends at the first step that fails (connect errors, a p99 of 500 ms or more, an

@@ -1,4 +1,4 @@
-import type { ScenarioOptions } from './core/config.ts'
+import type { ScenarioOptions } from '../core/config.ts'
 
 /**
  * large-payload: big messages, as in document sync, image thumbnails or a dashboard pushing a full

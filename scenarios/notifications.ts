@@ -1,4 +1,4 @@
-import type { ScenarioOptions } from './core/config.ts'
+import type { ScenarioOptions } from '../core/config.ts'
 
 /**
  * notifications: many mostly idle clients and rare small pushes, as in a web app's notification bell

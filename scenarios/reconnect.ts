@@ -1,4 +1,4 @@
-import type { ScenarioDefinition } from './catalog.ts'
+import type { ScenarioDefinition } from './definition.ts'
 
 /** The feed both reconnect scenarios run: 20 clients, 50 msg/s of 256 B, 5 s measured after 1 s warm-up. */
 const FEED = {

@@ -1,4 +1,4 @@
-import type { ScenarioOptions } from './core/config.ts'
+import type { ScenarioOptions } from '../core/config.ts'
 
 /**
  * rpc: request/response started by the client, as in a form submit, a search-as-you-type lookup or a

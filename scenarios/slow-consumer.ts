@@ -1,4 +1,4 @@
-import type { ScenarioDefinition } from './catalog.ts'
+import type { ScenarioDefinition } from './definition.ts'
 
 /**
  * slow-consumer: one client stops reading while the others keep up, as when a trading blotter or an

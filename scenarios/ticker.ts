@@ -1,4 +1,4 @@
-import type { ScenarioOptions } from './core/config.ts'
+import type { ScenarioOptions } from '../core/config.ts'
 
 /**
  * ticker: high-frequency small broadcasts, as in a market-data feed or game state at 20–60 Hz. Every

@@ -1,16 +1,16 @@
 import type { Socket } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { ScenarioConfig } from '../scenarios/core/config.ts'
-import type { ServerContext } from '../scenarios/core/transport.ts'
-import type { TransportName } from '../scenarios/core/transports.ts'
-import { maxMessageBytes } from '../scenarios/core/config.ts'
-import { errors } from '../scenarios/core/errors.ts'
-import { ProcessMonitor } from '../scenarios/core/process-stats.ts'
+import type { ScenarioConfig } from '../core/config.ts'
+import type { ServerContext } from '../core/adapters.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
+import { maxMessageBytes } from '../core/config.ts'
+import { errors } from '../core/errors.ts'
+import { ProcessMonitor } from '../core/process-stats.ts'
 import { registerControl } from './control.ts'
 import { startConnectionDropper } from './fault-drops.ts'
 import { createHub, type Hub } from './hub.ts'
 import { BROWSER_PATHS, checkOriginPolicy } from './origin-policy.ts'
-import { serverTransports } from './transports.ts'
+import { serverTransports } from './registry.ts'
 
 /** After shutdown ended every stream, sockets still open this much later are destroyed, ms. */
 export const CLOSE_GRACE_MS = 1_000

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import type { RunRequest, RunStarted, RunStopped, ServerInfo, ServerStats } from '../scenarios/core/control.ts'
-import type { ProcessMonitor } from '../scenarios/core/process-stats.ts'
-import type { TransportName } from '../scenarios/core/transports.ts'
-import { maxMessageBytes } from '../scenarios/core/config.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
+import type { RunRequest, RunStarted, RunStopped, ServerInfo, ServerStats } from '../core/control.ts'
+import type { ProcessMonitor } from '../core/process-stats.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
+import { maxMessageBytes } from '../core/config.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 import type { Hub } from './hub.ts'
 
 /** What the control routes read: the hub, the process monitor and the live connection counters. */
@@ -23,7 +23,7 @@ const RunRequestSchema = Type.Object({
   durationMs: Type.Integer({ minimum: 1, maximum: 24 * 3_600_000 }), // one day at most
 }, { additionalProperties: false })
 
-/** Registers the runner's control routes: run, stop, info and stats (scenarios/core/control.ts). */
+/** Registers the runner's control routes: run, stop, info and stats (core/control.ts). */
 export function registerControl (app: FastifyInstance, ctx: ControlContext): void {
   app.post<{ Body: RunRequest }>(PATHS.controlRun, { schema: { body: RunRequestSchema } }, async (request): Promise<RunStarted> => {
     const started = ctx.hub.run(request.body.durationMs)

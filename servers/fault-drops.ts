@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import type { ScenarioConfig } from '../scenarios/core/config.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
-import { mulberry32 } from '../scenarios/core/random.ts'
+import type { ScenarioConfig } from '../core/config.ts'
+import { PATHS } from '../core/wire-protocol.ts'
+import { mulberry32 } from '../core/random.ts'
 
 /** How often the dropper acts, ms: faults.dropSharePerSec is a share per second. */
 export const DROP_INTERVAL_MS = 1_000

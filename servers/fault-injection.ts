@@ -1,6 +1,6 @@
 // Test-only fault injection: a fixed delay per published batch, so the CI gate's power can be
 // measured against a known regression (bench/gate-power.ts). Off (0) unless servers/main.ts turns it on,
-// which it does only in test mode (FEEDBENCH_TEST_MODE=1, see scenarios/core/test-mode.ts).
+// which it does only in test mode (FEEDBENCH_TEST_MODE=1, see core/test-mode.ts).
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 let delayUs = 0

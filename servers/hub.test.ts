@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { HubMessage, HubSubscriber } from '../scenarios/core/transport.ts'
-import type { GapNotice } from '../scenarios/core/envelope.ts'
-import { resolveScenario, type ScenarioOptions } from '../scenarios/core/config.ts'
+import type { HubMessage, HubSubscriber } from '../core/adapters.ts'
+import type { GapNotice } from '../core/envelope.ts'
+import { resolveScenario, type ScenarioOptions } from '../core/config.ts'
 import { createHub, scheduleOffsetUs, type Hub } from './hub.ts'
 
 const hubs: Hub[] = []

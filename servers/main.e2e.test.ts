@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PATHS } from '../scenarios/core/transports.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 
 const children: ChildProcess[] = []
 

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { ScenarioConfig } from '../scenarios/core/config.ts'
-import { errors } from '../scenarios/core/errors.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
+import type { ScenarioConfig } from '../core/config.ts'
+import { errors } from '../core/errors.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 
 /** Routes a browser page can reach (the transports and upstream); the runner's control routes are not among them. */
 export const BROWSER_PATHS: ReadonlySet<string> = new Set([PATHS.ws, PATHS.sse, PATHS.longPoll, PATHS.poll, PATHS.upstream])

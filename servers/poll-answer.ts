@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { FeedHub, HubMessage } from '../scenarios/core/transport.ts'
+import type { FeedHub, HubMessage } from '../core/adapters.ts'
 import { parseMaxMessages, parseResumePoint, parseStreamParams, queryParam, type StreamParams } from './request-params.ts'
 
 /** A validated poll (long-poll or poll): who, which stream, the cursor (undefined: start from now) and the answer's size limit. */

@@ -1,5 +1,5 @@
-import type { ServerTransport } from '../scenarios/core/transport.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
+import type { ServerTransport } from '../core/adapters.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 import { parsePollRequest, sendPollBatch } from './poll-answer.ts'
 import { registerUpstreamRoute } from './upstream.ts'
 

@@ -1,6 +1,6 @@
-import type { FeedHub } from '../scenarios/core/transport.ts'
-import { errors } from '../scenarios/core/errors.ts'
-import { streamOf } from '../scenarios/core/streams.ts'
+import type { FeedHub } from '../core/adapters.ts'
+import { errors } from '../core/errors.ts'
+import { streamOf } from '../core/streams.ts'
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 // 15 digits stay below Number.MAX_SAFE_INTEGER; longer is "huge" and rejected

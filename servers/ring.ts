@@ -1,4 +1,4 @@
-import type { HubMessage } from '../scenarios/core/transport.ts'
+import type { HubMessage } from '../core/adapters.ts'
 
 /** What a ring holds after a cursor: the messages still kept, and the seq range it already evicted. */
 export interface RingSlice {

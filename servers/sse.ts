@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http'
-import type { HubMessage, ServerTransport } from '../scenarios/core/transport.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
+import type { HubMessage, ServerTransport } from '../core/adapters.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 import { Heartbeat } from './heartbeat.ts'
 import { parseResumePoint, parseStreamParams } from './request-params.ts'
-import { enforceSendBufferCap } from './slow-consumer.ts'
+import { enforceSendBufferCap } from './send-cap.ts'
 import { registerUpstreamRoute } from './upstream.ts'
 import { writeBatch } from './write-policy.ts'
 

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import type { UpstreamMessage } from '../scenarios/core/envelope.ts'
-import type { ServerContext } from '../scenarios/core/transport.ts'
-import { maxMessageBytes } from '../scenarios/core/config.ts'
-import { PATHS } from '../scenarios/core/transports.ts'
+import type { UpstreamMessage } from '../core/envelope.ts'
+import type { ServerContext } from '../core/adapters.ts'
+import { maxMessageBytes } from '../core/config.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 
 /** Schema of an upstream message as it arrives (ws frame or POST body); unknown keys are rejected. */
 export const UpstreamSchema = Type.Object({

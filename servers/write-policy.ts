@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import type { ScenarioConfig } from '../scenarios/core/config.ts'
+import type { ScenarioConfig } from '../core/config.ts'
 
 /** The scenario's write policy: 'per-tick' (one syscall per batch) or 'per-message' (one per frame). */
 export type WritePolicy = ScenarioConfig['writePolicy']

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { maxMessageBytes, type ScenarioConfig, type ScenarioPattern } from './core/config.ts'
-import { errors } from './core/errors.ts'
-import { sendsUpstream } from './core/streams.ts'
-import type { TransportName } from './core/transports.ts'
+import { maxMessageBytes, type ScenarioConfig, type ScenarioPattern } from '../core/config.ts'
+import { errors } from '../core/errors.ts'
+import { sendsUpstream } from '../core/streams.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import { ControlClient } from './control-client.ts'
 
 /** Descriptors a process needs beyond its sockets (stdio, IPC, libuv, module files). */
@@ -49,7 +49,7 @@ export function ephemeralPortCount (): number | null {
 
 /**
  * Checks, before any load, that this machine can hold the connections the scenarios ask for. A ramp
- * scenario is checked step by step instead (scenarios/ramp.ts): its steps above the limit are skipped.
+ * scenario is checked step by step instead (runner/ramp.ts): its steps above the limit are skipped.
  */
 export function checkMachineLimits (scenarios: readonly ScenarioConfig[]): void {
   for (const s of scenarios) {

@@ -1,7 +1,7 @@
-import type { ScenarioConfig } from './core/config.ts'
-import type { DeliveryCounters, LoadgenReport, MissingSeqs, WireBytes } from './core/control.ts'
-import { encodeHistogram, mergeHistograms, summarizeHistogram } from './core/histogram.ts'
-import { mergeTimelines } from './core/timeline.ts'
+import type { ScenarioConfig } from '../core/config.ts'
+import type { DeliveryCounters, LoadgenReport, MissingSeqs, WireBytes } from '../core/control.ts'
+import { encodeHistogram, mergeHistograms, summarizeHistogram } from '../core/histogram.ts'
+import { mergeTimelines } from '../core/timeline.ts'
 import type { RoundResult } from '../results/schema.ts'
 import type { RoundRaw, ServerRestart } from './round.ts'
 

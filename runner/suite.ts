@@ -1,7 +1,7 @@
-import type { ScenarioConfig } from './core/config.ts'
-import type { TransportName } from './core/transports.ts'
+import type { ScenarioConfig } from '../core/config.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import type { NetworkProfile } from './network-profiles.ts'
-import type { NotApplicable } from './catalog.ts'
+import type { NotApplicable } from '../scenarios/catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
 import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses } from './round.ts'
 import { buildRoundResult } from './round-result.ts'
@@ -51,7 +51,7 @@ export function planRounds (input: RunPlanInput, random: () => number = Math.ran
   const delayUs = input.injectedDelayUs ?? 0
   const injected = delayUs > 0 ? { injectedDelayUs: delayUs } : {}
   for (let round = 1; round <= input.rounds; round++) {
-    // ramp scenarios run in scenarios/ramp.ts; transports a scenario does not apply to are in listSkipped
+    // ramp scenarios run in runner/ramp.ts; transports a scenario does not apply to are in listSkipped
     for (const scenario of input.scenarios.filter((s) => s.ramp.steps === 0)) {
       for (const transport of shuffle(applicableTransports(input, scenario), random)) {
         plans.push({ scenario, transport, round, order: plans.length + 1, workers: input.workers, target: input.target, network: input.network, ...injected })

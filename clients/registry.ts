@@ -1,5 +1,5 @@
-import type { ClientTransport } from '../scenarios/core/transport.ts'
-import type { TransportName } from '../scenarios/core/transports.ts'
+import type { ClientTransport } from '../core/adapters.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import { longPollClient } from './long-poll.ts'
 import { pollClient } from './poll.ts'
 import { sseClient } from './sse.ts'

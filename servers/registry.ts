@@ -1,5 +1,5 @@
-import type { ServerTransport } from '../scenarios/core/transport.ts'
-import type { TransportName } from '../scenarios/core/transports.ts'
+import type { ServerTransport } from '../core/adapters.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import { longPollServer } from './long-poll.ts'
 import { pollServer } from './poll.ts'
 import { sseServer } from './sse.ts'

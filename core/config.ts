@@ -46,11 +46,11 @@ export const ScenarioSchema = Type.Object({
     slowClients: Type.Integer({ minimum: 0, maximum: 20_000, default: 0 }),
     // ms after the run starts (warm-up included) at which the runner SIGKILLs the server it started and starts a
     // new one on the same port with the same config, which publishes for the rest of the run (a new epoch); 0: off.
-    // Only with servers the runner starts (not --target); reconciled against the new epoch (scenarios/round.ts)
+    // Only with servers the runner starts (not --target); reconciled against the new epoch (runner/round.ts)
     restartAtMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 0 }),
   }, { additionalProperties: false, default: {} }),
   ramp: Type.Object({
-    // 0: one round with `clients`; N > 0: N steps of growing client counts up to `clients` (scenarios/ramp.ts)
+    // 0: one round with `clients`; N > 0: N steps of growing client counts up to `clients` (runner/ramp.ts)
     steps: Type.Integer({ minimum: 0, maximum: 20, default: 0 }),
     // a step whose delivery p99 reaches this fails and ends the ramp, ms
     p99LimitMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 500 }),

@@ -1,6 +1,6 @@
-import type { RunStarted, RunStopped, ServerInfo, ServerStats } from './core/control.ts'
-import { errors } from './core/errors.ts'
-import { PATHS } from './core/transports.ts'
+import type { RunStarted, RunStopped, ServerInfo, ServerStats } from '../core/control.ts'
+import { errors } from '../core/errors.ts'
+import { PATHS } from '../core/wire-protocol.ts'
 
 const CONTROL_TIMEOUT_MS = 10_000
 

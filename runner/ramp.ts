@@ -1,10 +1,10 @@
-import { mergeOptions, resolveScenario, type ScenarioConfig } from './core/config.ts'
-import type { TransportName } from './core/transports.ts'
+import { mergeOptions, resolveScenario, type ScenarioConfig } from '../core/config.ts'
+import type { TransportName } from '../core/wire-protocol.ts'
 import type { RampResult, RampStep, RoundResult } from '../results/schema.ts'
 import { machineClientLimit } from './preflight.ts'
 import { runRound, type RoundPlan } from './round.ts'
 import { buildRoundResult } from './round-result.ts'
-import { applicableTransports, shuffle, type RunPlanInput } from './runner.ts'
+import { applicableTransports, shuffle, type RunPlanInput } from './suite.ts'
 
 /** Largest client count of a ramp in a --quick run. */
 export const QUICK_RAMP_MAX_CLIENTS = 1_000

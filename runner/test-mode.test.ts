@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { errorOf } from './core/error-of.ts'
+import { errorOf } from '../test-support/error-of.ts'
 import { BENCH_PROFILES, parseBenchArgs } from './cli-options.ts'
-import { parseInjectedDelayUs, TEST_MODE_ENV } from './core/test-mode.ts'
+import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
 
 const TEST_MODE = { [TEST_MODE_ENV]: '1' }
 
@@ -31,7 +31,7 @@ describe('test mode: the injected slowdown is refused outside it', () => {
   })
 
   it('npm run bench exits 2 with the coded error before any load', () => {
-    const out = runWithoutTestMode('scenarios/main.ts', ['--inject-delay-us', '500', '--out', '/nonexistent/never-written'])
+    const out = runWithoutTestMode('runner/main.ts', ['--inject-delay-us', '500', '--out', '/nonexistent/never-written'])
     expect(out.code).toBe(2)
     expect(out.stderr).toContain('error: BENCH_ERR_TEST_ONLY: --inject-delay-us = "500" is a test-only option')
     expect(out.stdout).toBe('')

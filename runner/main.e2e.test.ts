@@ -15,7 +15,7 @@ interface Outcome { code: number | null, stdout: string, stderr: string }
 
 function bench (args: readonly string[], timeoutMs = 120_000): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', TSX, 'scenarios/main.ts', ...args], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+    execFile(process.execPath, ['--import', TSX, 'runner/main.ts', ...args], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => resolve({ code: err === null ? 0 : (typeof err.code === 'number' ? err.code : null), stdout, stderr }))
   })
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { errorOf } from './core/error-of.ts'
+import { errorOf } from '../test-support/error-of.ts'
 import { parseBenchArgs, parseDurationMs } from './cli-options.ts'
-import { loadScenario } from './catalog.ts'
-import { planRounds } from './runner.ts'
+import { loadScenario } from '../scenarios/catalog.ts'
+import { planRounds } from './suite.ts'
 import { NETWORK_PROFILES } from './network-profiles.ts'
 
 describe('bench command line', () => {

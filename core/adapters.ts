@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ScenarioConfig } from './config.ts'
 import type { Envelope, GapNotice, UpstreamMessage } from './envelope.ts'
-import type { TransportName } from './transports.ts'
+import type { TransportName } from './wire-protocol.ts'
 
 // ---------------------------------------------------------------- server side
 

@@ -38,7 +38,7 @@ describe('ws version guard', () => {
   })
 
   it('every ws in package-lock.json is >= 8.22', () => {
-    const lock = JSON.parse(readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8')) as { packages: Record<string, { version?: string }> }
+    const lock = JSON.parse(readFileSync(new URL('../package-lock.json', import.meta.url), 'utf8')) as { packages: Record<string, { version?: string }> }
     const entries = Object.entries(lock.packages).filter(([path]) => path === 'node_modules/ws' || path.endsWith('/node_modules/ws'))
     expect(entries.length).toBeGreaterThan(0)
     for (const [path, entry] of entries) expect(entry.version ?? '0.0.0', path).toSatisfy((v: string) => isAtLeast(v, MIN_WS))

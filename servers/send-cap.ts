@@ -1,4 +1,4 @@
-import type { ServerContext } from '../scenarios/core/transport.ts'
+import type { ServerContext } from '../core/adapters.ts'
 
 /** How long a cut connection may take to flush its goodbye before its socket is destroyed, ms. */
 export const SLOW_CONSUMER_GRACE_MS = 1_000

@@ -1,4 +1,4 @@
-import { errors } from './core/errors.ts'
+import { errors } from '../core/errors.ts'
 
 /** What the delaying proxy adds in each direction. */
 export interface NetworkProfile {

@@ -1,7 +1,7 @@
-import { EXIT_UNTRUSTWORTHY, runCommand } from './core/cli-exit.ts'
-import { errors } from './core/errors.ts'
+import { EXIT_UNTRUSTWORTHY, runCommand } from '../core/cli-exit.ts'
+import { errors } from '../core/errors.ts'
 import { AB_USAGE, checkInterleaveOptions, parseAbArgs, runInterleaved } from './ab.ts'
-import { loadScenario } from './catalog.ts'
+import { loadScenario } from '../scenarios/catalog.ts'
 import { BENCH_PROFILES, parseBenchArgs } from './cli-options.ts'
 
 /** Rounds per side when neither --rounds nor a --profile says: the rank test's smallest p with 5 vs 5 is 0.008. */

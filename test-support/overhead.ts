@@ -13,7 +13,7 @@
  * message, a ping and its pong or an SSE comment chunk per heartbeat.
  */
 
-import { PATHS, type TransportName } from './transports.ts'
+import { PATHS, type TransportName } from '../core/wire-protocol.ts'
 
 /** Direction of a WebSocket frame: server → client frames are unmasked, client → server frames carry a 4-byte mask. */
 export type FrameDirection = 'server-to-client' | 'client-to-server'
@@ -113,7 +113,7 @@ export interface DirectedBytes {
 
 /**
  * Bytes of an UpstreamMessage as JSON.stringify writes it, `{"client":C,"seq":N,"tSchedUs":T,"payload":P}`,
- * for a payload that needs no escaping (scenarios/core/payload.ts draws from [A-Za-z0-9_-]).
+ * for a payload that needs no escaping (core/payload.ts draws from [A-Za-z0-9_-]).
  */
 export function upstreamJsonBytes (clientId: string, seq: number, tSchedUs: number, payloadBytes: number): number {
   return '{"client":'.length + utf8Bytes(JSON.stringify(clientId)) + ',"seq":'.length + String(seq).length +

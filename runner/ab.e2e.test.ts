@@ -36,17 +36,17 @@ describe('npm run bench:ab options', () => {
     expect(() => checkInterleaveOptions({ base: ROOT, head: ROOT }, ['--report', 'r.html'])).toThrow(/Invalid --report: "--report" \(allowed: any npm run bench option except/)
     const empty = mkdtempSync(join(tmpdir(), 'feedbench-ab-'))
     expect(() => checkInterleaveOptions({ base: empty, head: ROOT }, [])).toThrow(/Invalid --base: ".*" \(allowed: a feedbench checkout \(no readable package.json there\)\)/)
-    writeFileSync(join(empty, 'package.json'), JSON.stringify({ scripts: { bench: 'tsx scenarios/main.ts' } }))
+    writeFileSync(join(empty, 'package.json'), JSON.stringify({ scripts: { bench: 'tsx runner/main.ts' } }))
     expect(() => checkInterleaveOptions({ base: empty, head: ROOT }, [])).toThrow(/a checkout with installed dependencies \(run npm ci there first\)/)
   })
 
   it('rejects bad bench options and ramp scenarios before any load, exit 2, nothing written', async () => {
     const out = mkdtempSync(join(tmpdir(), 'feedbench-ab-'))
-    const bad = await run('scenarios/ab-main.ts', ['--base', '.', '--out', out, '--scenario', 'ticker', '--rate', '0'])
+    const bad = await run('runner/ab-main.ts', ['--base', '.', '--out', out, '--scenario', 'ticker', '--rate', '0'])
     expect(bad.code).toBe(2)
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)
     expect(bad.stderr).toMatch(/error: BENCH_ERR_\w+: .*rate/)
-    const ramp = await run('scenarios/ab-main.ts', ['--base', '.', '--out', out, '--scenario', 'fan-out-scale'])
+    const ramp = await run('runner/ab-main.ts', ['--base', '.', '--out', out, '--scenario', 'fan-out-scale'])
     expect(ramp.code).toBe(2)
     expect(ramp.stderr).toContain('Invalid --scenario: "fan-out-scale" (allowed: scenarios without a client ramp')
   })
@@ -56,7 +56,7 @@ describe('npm run bench:ab end to end', () => {
   it('runs base and head interleaved ABBA and leaves one merged, comparable result per side', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'feedbench-ab-')), 'ab')
     mkdirSync(out)
-    const ab = await run('scenarios/ab-main.ts', ['--base', '.', '--head', '.', '--rounds', '2', '--out', out,
+    const ab = await run('runner/ab-main.ts', ['--base', '.', '--head', '.', '--rounds', '2', '--out', out,
       '--scenario', 'ticker', '--transport', 'ws,sse', '--clients', '3', '--rate', '50', '--duration', '400ms', '--warmup', '100ms'])
     expect(ab.stderr).not.toContain('error:')
     expect(ab.code).toBe(0)

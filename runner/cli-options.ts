@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
-import { errors } from './core/errors.ts'
-import { parseInjectedDelayUs, TEST_MODE_ENV } from './core/test-mode.ts'
-import { isTransportName, TRANSPORT_NAMES, type TransportName } from './core/transports.ts'
-import { DEFAULT_SCENARIOS } from './catalog.ts'
+import { errors } from '../core/errors.ts'
+import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
+import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
+import { DEFAULT_SCENARIOS } from '../scenarios/catalog.ts'
 import { networkProfileOf, NETWORK_PROFILE_NAMES, type NetworkProfile } from './network-profiles.ts'
 
 /** `npm run bench` options after parsing and checking; scenario overrides are applied by loadScenario. */

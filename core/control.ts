@@ -1,6 +1,6 @@
 import type { ScenarioConfig } from './config.ts'
 import type { TimelineBucket } from './timeline.ts'
-import type { TransportName } from './transports.ts'
+import type { TransportName } from './wire-protocol.ts'
 
 // ---------------------------------------------------------------- HTTP control (runner / load generator → server)
 

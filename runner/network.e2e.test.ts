@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadScenario } from './catalog.ts'
+import { loadScenario } from '../scenarios/catalog.ts'
 import { NETWORK_PROFILES, type NetworkProfile } from './network-profiles.ts'
 import { runRound } from './round.ts'
 import { buildRoundResult } from './round-result.ts'

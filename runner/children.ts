@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
-import { errors } from './core/errors.ts'
+import { errors } from '../core/errors.ts'
 import { forkableEntry } from './bundle.ts'
 
 const STDERR_TAIL_BYTES = 4096
