@@ -13,6 +13,7 @@ import type { ScenarioConfig } from '../core/config.ts'
 import type { Envelope } from '../core/envelope.ts'
 import type { ClientTransport } from '../core/adapters.ts'
 import { nowUs, sleep } from '../core/clock.ts'
+import { LatencyRecorder, summarizeHistogram, type HistogramSummary } from '../core/histogram.ts'
 import { clientIdOf } from '../core/streams.ts'
 import { PATHS, type TransportName } from '../core/wire-protocol.ts'
 import { connectPolling } from '../clients/poll-loop.ts'
@@ -35,19 +36,34 @@ export type ToHarnessClient = { readonly type: 'job', readonly job: HarnessJob }
 /** Messages to the orchestrator: connected, then the count of deliveries (or answered polls) in the window. */
 export type FromHarnessClient =
   | { readonly type: 'connected' }
-  | { readonly type: 'result', readonly count: number, readonly windowMs: number }
+  | { readonly type: 'result', readonly count: number, readonly windowMs: number, readonly latency: HarnessLatency }
   | { readonly type: 'error', readonly code: string, readonly message: string }
+
+/** Delivery latency in the window, µs: from the message's schedule (what the suite reports) and from its send (the transport alone). */
+export interface HarnessLatency {
+  readonly fromSched: HistogramSummary
+  readonly fromSend: HistogramSummary
+}
 
 let windowStartUs = Number.POSITIVE_INFINITY
 let windowEndUs = Number.POSITIVE_INFINITY
 let count = 0
+const fromSched = new LatencyRecorder()
+const fromSend = new LatencyRecorder()
 const countAt = (recvUs: number): void => { if (recvUs >= windowStartUs && recvUs < windowEndUs) count++ }
+/** Counts a delivery in the window and records its latency both ways. */
+const recordAt = (env: Envelope, recvUs: number): void => {
+  if (recvUs < windowStartUs || recvUs >= windowEndUs) return
+  count++
+  fromSched.record(recvUs - env.tSchedUs)
+  fromSend.record(recvUs - env.tSendUs)
+}
 
 /** The suite's adapter with a receive-time counter in front of the session's sink. */
 function counting (inner: ClientTransport): ClientTransport {
   return {
     name: inner.name,
-    connect: (options) => inner.connect({ ...options, sink: { ...options.sink, message: (env, recvUs) => { countAt(recvUs); options.sink.message(env, recvUs) } } }),
+    connect: (options) => inner.connect({ ...options, sink: { ...options.sink, message: (env, recvUs) => { recordAt(env, recvUs); options.sink.message(env, recvUs) } } }),
   }
 }
 
@@ -71,8 +87,7 @@ async function connectSuite (job: HarnessJob): Promise<(t0Us: number, epoch: str
 async function connectRaw (job: HarnessJob): Promise<void> {
   const onJson = (text: string): void => {
     const recvUs = nowUs()
-    JSON.parse(text) as Envelope
-    countAt(recvUs)
+    recordAt(JSON.parse(text) as Envelope, recvUs)
   }
   await Promise.all(Array.from({ length: job.config.clients }, async (_, i) => {
     const query = `?client=${clientIdOf(i)}&stream=feed`
@@ -120,7 +135,8 @@ async function handle (message: ToHarnessClient): Promise<void> {
     onStart?.(message.t0Us, message.epoch)
     await sleep((windowEndUs - nowUs()) / 1000 + 20)
   }
-  process.send?.({ type: 'result', count, windowMs: job.windowMs } satisfies FromHarnessClient)
+  const latency = { fromSched: summarizeHistogram(fromSched.histogram), fromSend: summarizeHistogram(fromSend.histogram) }
+  process.send?.({ type: 'result', count, windowMs: job.windowMs, latency } satisfies FromHarnessClient)
 }
 
 process.on('message', (message: ToHarnessClient) => {

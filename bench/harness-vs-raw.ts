@@ -8,6 +8,9 @@
  * ws and SSE are open loop (the same schedule on both sides) at a high rate both can sustain: far above
  * it both sides' write queues grow until throughput collapses, which compares backlogs, not harnesses;
  * CPU per message (server + client) is the figure that shows the harness's cost at any rate.
+ * (d) The latency pair: the suite's ws and SSE delivery latency at a low rate (p50 / p99 from each
+ * message's schedule, as the suite reports it) against the raw pairs' latency from their own send time
+ * (the one-hop floor: no timer, no framework). Goal: the suite's p50 within 0.3 ms of the raw floor.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -17,7 +20,7 @@ import { resolveScenario, type ScenarioConfig } from '../core/config.ts'
 import { nowUs, sleep } from '../core/clock.ts'
 import { forkChild } from '../runner/children.ts'
 import { ControlClient } from '../runner/control-client.ts'
-import type { FromHarnessClient, HarnessJob } from './harness-client.ts'
+import type { FromHarnessClient, HarnessJob, HarnessLatency } from './harness-client.ts'
 
 /** One comparison: the suite's side against a raw side, on one transport. */
 interface Pair {
@@ -32,6 +35,7 @@ interface Pair {
 
 /** What one side achieved in one window. */
 interface Sample {
+  readonly latency: HarnessLatency
   readonly perSec: number
   /** CPU (user + system) of the server and client processes in the window, per delivered message or answered request, µs. */
   readonly cpuUsPerItem: number
@@ -52,7 +56,9 @@ const { values } = parseArgs({
     // per stream, msg/s, × 4 clients: high, but below where both sides' write queues start to collapse on 2 cores
     'ws-rate': { type: 'string', default: '25000' },
     'sse-rate': { type: 'string', default: '12500' },
-    only: { type: 'string', default: 'ws,sse,poll' },
+    only: { type: 'string', default: 'ws,sse,poll,latency' },
+    // per stream, msg/s, × 4 clients: a low, ticker-like rate where the timer, not throughput, decides latency
+    'latency-rate': { type: 'string', default: '200' },
   },
 })
 const reps = Math.max(3, Number(values.reps))
@@ -65,6 +71,11 @@ const PAIRS: readonly Pair[] = ([
   { name: 'sse: suite vs raw node:http', transport: 'sse', raw: 'raw', unit: 'msg/s', ratePerSec: Number(values['sse-rate']), clients: 4 },
   { name: 'poll: suite client vs autocannon', transport: 'poll', raw: 'autocannon', unit: 'req/s', ratePerSec: 0, clients: 8 },
 ] as const).filter((p) => only.has(p.transport))
+
+const LATENCY_GOAL_US = 300
+const LATENCY_PAIRS: readonly Pair[] = only.has('latency')
+  ? (['ws', 'sse'] as const).map((transport) => ({ name: `${transport} latency: suite vs raw`, transport, raw: 'raw', unit: 'msg/s', ratePerSec: Number(values['latency-rate']), clients: 4 }))
+  : []
 
 function scenarioOf (pair: Pair): ScenarioConfig {
   return resolveScenario({
@@ -114,7 +125,7 @@ async function measure (pair: Pair, side: 'suite' | 'raw' | 'autocannon'): Promi
     const [serverCpuUs = Number.NaN, clientCpuUs = Number.NaN] = pids.map((pid, i) => cpuUsOf(pid) - (cpuStartUs[i] as number))
     const result = await client.next((m): m is Extract<FromHarnessClient, { type: 'result' }> => m.type === 'result', warmupMs + windowMs + START_TIMEOUT_MS, 'result')
     const items = Math.max(1, result.count)
-    return { perSec: result.count / (result.windowMs / 1000), cpuUsPerItem: (serverCpuUs + clientCpuUs) / items, serverCpuUsPerItem: serverCpuUs / items }
+    return { perSec: result.count / (result.windowMs / 1000), cpuUsPerItem: (serverCpuUs + clientCpuUs) / items, serverCpuUsPerItem: serverCpuUs / items, latency: result.latency }
   } finally {
     await Promise.all([client.stop('SIGTERM', STOP_GRACE_MS), server.stop('SIGTERM', STOP_GRACE_MS)])
   }
@@ -156,12 +167,43 @@ async function main (): Promise<void> {
       `${cpu.suite.toFixed(2)} / ${cpu.raw.toFixed(2)} µs`, `${(100 * cpu.raw / cpu.suite).toFixed(0)} %`,
       ratio >= GOAL ? 'ok (≥ 90 %)' : 'BELOW GOAL'])
   }
+  const latencyRows: string[][] = []
+  for (const pair of LATENCY_PAIRS) {
+    const suite: Sample[] = []
+    const raw: Sample[] = []
+    for (let rep = 0; rep < reps; rep++) {
+      const order = rep % 2 === 0 ? (['suite', 'raw'] as const) : (['raw', 'suite'] as const)
+      for (const side of order) {
+        const sample = await measure(pair, side)
+        ;(side === 'suite' ? suite : raw).push(sample)
+        const l = sample.latency
+        process.stderr.write(`  ${pair.name}, rep ${rep + 1}, ${side}: from schedule p50 ${l.fromSched.p50Us} µs p99 ${l.fromSched.p99Us} µs; from send p50 ${l.fromSend.p50Us} µs p99 ${l.fromSend.p99Us} µs (${l.fromSched.count} messages)\n`)
+      }
+    }
+    // the suite is judged as it reports (from the schedule); the raw pair's floor is its transport alone (from its send)
+    const suiteP50 = median(suite.map((s) => s.latency.fromSched.p50Us))
+    const suiteP99 = median(suite.map((s) => s.latency.fromSched.p99Us))
+    const rawP50 = median(raw.map((s) => s.latency.fromSend.p50Us))
+    const rawP99 = median(raw.map((s) => s.latency.fromSend.p99Us))
+    const rawSchedP50 = median(raw.map((s) => s.latency.fromSched.p50Us))
+    const diff = suiteP50 - rawP50
+    if (diff > LATENCY_GOAL_US) isGoalMissed = true
+    latencyRows.push([pair.name, `${fmt(pair.ratePerSec * pair.clients)} msg/s`, `${fmt(suiteP50)} / ${fmt(suiteP99)} µs`, `${fmt(rawP50)} / ${fmt(rawP99)} µs`,
+      `${fmt(rawSchedP50)} µs`, `${diff >= 0 ? '+' : ''}${fmt(diff)} µs`, diff <= LATENCY_GOAL_US ? 'ok (≤ 0.3 ms)' : 'ABOVE GOAL'])
+  }
   const header = ['pair', 'offered', 'suite (median)', 'raw (median)', 'suite/raw', 'per rep', 'CPU per item suite / raw', 'raw/suite CPU', 'verdict']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)))
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ')
   console.log(`harness vs raw: ${reps} alternating repetitions per side, ${warmupMs} ms warm-up + ${windowMs} ms window each, 128 B payloads, fresh server and client processes every time`)
   console.log('CPU per item = server + client process CPU (user + system, /proc) in the window ÷ messages delivered or requests answered in it')
-  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'))
+  if (rows.length > 0) console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'))
+  if (latencyRows.length > 0) {
+    const lh = ['latency pair', 'offered', 'suite p50 / p99 (from schedule)', 'raw p50 / p99 (from send: the floor)', 'raw p50 from its own setTimeout schedule', 'suite p50 − floor', 'verdict']
+    const lw = lh.map((h, i) => Math.max(h.length, ...latencyRows.map((r) => (r[i] as string).length)))
+    const ll = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(lw[i] as number)).join('  ')
+    console.log('')
+    console.log([ll(lh), ll(lw.map((w) => '-'.repeat(w))), ...latencyRows.map(ll)].join('\n'))
+  }
   console.log(`total ${((performance.now() - startedMs) / 1000).toFixed(0)} s`)
   if (isGoalMissed) process.exitCode = 1
 }

@@ -26,7 +26,7 @@ function reportOf (slots: readonly ReportedClient[]) {
     stopped,
     recorder: new DeliveryRecorder(),
     connectTime: new LatencyRecorder(),
-    counters: { reconnects: 0, errors: 0, upstreamSent: 0, upstreamFailed: 0, slowConsumerCuts: 1, replayed: 0 },
+    counters: { reconnects: 0, errors: 0, upstreamSent: 0, upstreamFailed: 0, slowConsumerCuts: 1, replayed: 0, readerCuts: 0 },
     process: IDLE,
     upstreamLag: undefined,
   })

@@ -1,11 +1,11 @@
 import type { DeliveryCounters, LoadgenJob, LoadgenReport, MissingSeqs, ProcessStats, RunStopped, StreamRange } from '../core/control.ts'
 import { LatencyRecorder } from '../core/histogram.ts'
+import { sumWireBytes } from '../core/measures.ts'
 import type { DeliveryRecorder } from './delivery-recorder.ts'
 import { MISSING_LISTED } from './seq-tracker.ts'
 import type { SeqTracker } from './seq-tracker.ts'
 import { saturationReasons } from './saturation.ts'
 import type { WireByteCounter } from './wire-bytes.ts'
-import { sumWireBytes } from './wire-bytes.ts'
 
 /** Counters the session keeps itself (the rest come from the per-client trackers). */
 export interface SessionCounters {
@@ -17,6 +17,8 @@ export interface SessionCounters {
   slowConsumerCuts: number
   /** First deliveries published before the client noticed its connection had dropped. */
   replayed: number
+  /** Clients that were reading (not frozen on purpose) whose connection the server cut as a slow consumer: the generator fell behind. */
+  readerCuts: number
 }
 
 /** What the report needs to know of one client. */
@@ -128,6 +130,6 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
     bytes: sumWireBytes(slots.map((s) => s.bytes.snapshot())),
     payloadBytesReceived: recorder.payloadBytesReceived,
     process: input.process,
-    saturation: saturationReasons(input.process, lagP99Us),
+    saturation: saturationReasons(input.process, lagP99Us, counters.readerCuts),
   }
 }

@@ -27,4 +27,11 @@ describe('saturationReasons', () => {
       'upstream sends lagged their schedule by 250.0 ms at p99, above the 100.0 ms limit',
     ])
   })
+
+  it('names slow-consumer cuts of reading clients first, even when the whole-run CPU and loop delay look calm', () => {
+    const reasons = saturationReasons(calm, undefined, 40)
+    expect(reasons).toEqual(['the server cut 40 of its connections as slow consumers although they were reading: this process did not read as fast as the server sent'])
+    const busy = { ...calm, eventLoopDelayP99Us: 75_000 }
+    expect(saturationReasons(busy, undefined, 3)[0]).toMatch(/^the server cut 3 of its connections/)
+  })
 })

@@ -9,10 +9,17 @@ export const SATURATION_LIMITS = {
 
 /**
  * Why this load generator was the bottleneck, one readable sentence per reason with the measured
- * figure and the threshold; empty when it kept up. `upstreamLagP99Us` is undefined when it sent nothing.
+ * figure and the threshold; empty when it kept up. `upstreamLagP99Us` is undefined when it sent nothing; `readerCuts`
+ * counts slow-consumer cuts of clients that were not frozen on purpose.
  */
-export function saturationReasons (stats: ProcessStats, upstreamLagP99Us: number | undefined): string[] {
+export function saturationReasons (stats: ProcessStats, upstreamLagP99Us: number | undefined, readerCuts = 0): string[] {
   const reasons: string[] = []
+  // a client that was reading but fell a whole send buffer behind: the server had the messages, this
+  // process did not take them fast enough. Its event loop and CPU figures may look calm over the whole
+  // run, because cut clients wait to reconnect; the cut is the direct evidence, whichever signal comes first.
+  if (readerCuts > 0) {
+    reasons.push(`the server cut ${readerCuts} of its connections as slow consumers although they were reading: this process did not read as fast as the server sent`)
+  }
   if (stats.eventLoopDelayP99Us > SATURATION_LIMITS.eventLoopDelayP99Us) {
     reasons.push(`event-loop delay p99 was ${ms(stats.eventLoopDelayP99Us)} ms, above the ${ms(SATURATION_LIMITS.eventLoopDelayP99Us)} ms limit`)
   }

@@ -1,12 +1,13 @@
 import type { LoadgenJob, LoadgenReport, ProcessStats, RunStarted, RunStopped } from '../core/control.ts'
 import type { Envelope, UpstreamMessage } from '../core/envelope.ts'
-import type { ClientSink, ClientTransport } from '../core/adapters.ts'
+import type { ClientSink, ClientTransport, ConnectionClosed } from '../core/adapters.ts'
 import { nowUs, sleep } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
 import { LatencyRecorder } from '../core/histogram.ts'
 import { createPayloadSource } from '../core/payload.ts'
 import { ProcessMonitor } from '../core/process-stats.ts'
 import { sendsUpstream } from '../core/streams.ts'
+import { isSlowConsumerCut } from '../core/wire-protocol.ts'
 import { createSlots, hasSeenAll, type ClientSlot } from './client-slot.ts'
 import { DeliveryRecorder } from './delivery-recorder.ts'
 import { buildLoadgenReport, type SessionCounters } from './loadgen-report.ts'
@@ -31,7 +32,7 @@ export class LoadSession {
   readonly connectTime = new LatencyRecorder()
   /** From noticing a dropped connection to its resumed connection being usable, µs. */
   readonly recoverTime = new LatencyRecorder()
-  readonly counters: SessionCounters = { reconnects: 0, errors: 0, upstreamSent: 0, upstreamFailed: 0, slowConsumerCuts: 0, replayed: 0 }
+  readonly counters: SessionCounters = { reconnects: 0, errors: 0, upstreamSent: 0, upstreamFailed: 0, slowConsumerCuts: 0, replayed: 0, readerCuts: 0 }
   /** How long connectAll took, ms. */
   connectMs = 0
   private readonly job: LoadgenJob
@@ -166,7 +167,7 @@ export class LoadSession {
     const sink: ClientSink = {
       message: (env, recvUs) => this.onMessage(slot, env, recvUs),
       gap: (notice) => slot.tracker.notice(notice),
-      closed: () => this.onClosed(slot, generation),
+      closed: (info) => this.onClosed(slot, generation, info),
     }
     const conn = await this.transport.connect({
       baseUrl: this.job.baseUrl,
@@ -204,8 +205,9 @@ export class LoadSession {
     this.recorder.record(env, recvUs, arrival !== 'duplicate' && !slot.isSlow)
   }
 
-  private onClosed (slot: ClientSlot, generation: number): void {
+  private onClosed (slot: ClientSlot, generation: number, info: ConnectionClosed): void {
     if (generation !== slot.generation || this.abort.signal.aborted) return
+    if (!slot.isFrozen && isSlowConsumerCut(info)) this.counters.readerCuts++
     slot.conn = undefined
     if (slot.isFrozen) {
       // the server ended a connection that was not being read: a slow-consumer cut, and a frozen client does not come back

@@ -1,7 +1,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { sumWireBytes, WireByteCounter } from './wire-bytes.ts'
+import { sumWireBytes } from '../core/measures.ts'
+import { WireByteCounter } from './wire-bytes.ts'
 
 /** A real TCP server on 127.0.0.1 that answers every chunk with `replyBytes` bytes and counts what it got. */
 async function startServer (replyBytes: number): Promise<{ server: Server, port: number, received: () => number }> {

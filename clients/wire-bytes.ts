@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import type { WireBytes } from '../core/control.ts'
+import type { WireBytes } from '../core/measures.ts'
 import type { ByteCounter } from '../core/adapters.ts'
 
 interface ByteTotals {
@@ -55,19 +55,4 @@ export class WireByteCounter implements ByteCounter {
     }
     return { read, written }
   }
-}
-
-/** Adds wire-byte figures together. */
-export function sumWireBytes (all: Iterable<WireBytes>): WireBytes {
-  let setupRead = 0
-  let setupWritten = 0
-  let steadyRead = 0
-  let steadyWritten = 0
-  for (const b of all) {
-    setupRead += b.setupRead
-    setupWritten += b.setupWritten
-    steadyRead += b.steadyRead
-    steadyWritten += b.steadyWritten
-  }
-  return { setupRead, setupWritten, steadyRead, steadyWritten }
 }

@@ -1,6 +1,10 @@
 import type { ScenarioConfig } from './config.ts'
+import type { DeliveryCounters, MissingSeqs, ProcessStats, WireBytes } from './measures.ts'
 import type { TimelineBucket } from './timeline.ts'
 import type { TransportName } from './wire-protocol.ts'
+
+// the measures a process reports are defined once in measures.ts (schema, type and sum); the protocol passes them on
+export type { DeliveryCounters, MissingSeqs, ProcessStats, WireBytes }
 
 // ---------------------------------------------------------------- HTTP control (runner / load generator → server)
 
@@ -32,24 +36,18 @@ export interface StreamRange {
   readonly lastSeq: number
 }
 
-/** CPU, memory and event-loop figures of one process over a run. */
-export interface ProcessStats {
-  readonly cpuUserUs: number
-  readonly cpuSystemUs: number
-  readonly rssBytes: number
-  readonly heapUsedBytes: number
-  readonly elapsedUs: number
-  readonly eventLoopDelayP50Us: number
-  readonly eventLoopDelayP99Us: number
-  readonly eventLoopDelayMaxUs: number
-}
-
 /** POST /_feedbench/stop answer: publishing stopped; what was published, per stream. */
 export interface RunStopped {
   readonly epoch: string
   readonly streams: Readonly<Record<string, StreamRange>>
   readonly published: number
   readonly upstreamReceived: number
+  /** Publish time − scheduled time of every message published in the run, µs (HDR histogram, encoded). */
+  readonly publishLag?: { readonly histogram: string, readonly p50Us: number, readonly p99Us: number, readonly maxUs: number, readonly count: number }
+  /** µs the server's main thread spent busy-waiting for publish deadlines during the run (not work per message). */
+  readonly publisherSpinUs?: number
+  /** CPU µs the publisher clock's worker thread used during the run (its wake-ups): with the spin, the cost of precision, not of messages. */
+  readonly publisherWorkerCpuUs?: number
 }
 
 /** GET /_feedbench/stats: the server process since the run started. */
@@ -85,47 +83,6 @@ export type RunnerToLoadgen =
   | { readonly type: 'start', readonly started: RunStarted, readonly durationMs: number }
   | { readonly type: 'finish', readonly stopped: RunStopped }
   | { readonly type: 'close' }
-
-/** Correctness counters summed over a process's clients. */
-export interface DeliveryCounters {
-  readonly received: number
-  readonly expected: number
-  readonly lost: number
-  readonly duplicates: number
-  readonly outOfOrder: number
-  readonly reconnects: number
-  readonly resets: number
-  readonly errors: number
-  /** Messages the server announced as gone (resume point older than its ring). */
-  readonly gapNotified: number
-  readonly upstreamSent: number
-  readonly upstreamFailed: number
-  /** Clients that stopped reading (faults.slowClients) and whose connection the server then ended: slow-consumer cuts seen by clients. */
-  readonly slowConsumerCuts?: number
-  /** Part of `lost` that clients cut as slow consumers missed after they stopped reading: explained by the cut. */
-  readonly lostToCuts?: number
-  /** Messages delivered after a reconnect that were published before it began: recovered from the server's ring. */
-  readonly replayed?: number
-  /** Envelopes received in an epoch the client later left (a server restart): the old server's range is gone with it, so they are reported, not reconciled. */
-  readonly receivedBeforeReset?: number
-}
-
-/** Wire bytes counted at the client sockets; read = server → client, written = client → server. */
-export interface WireBytes {
-  readonly setupRead: number
-  readonly setupWritten: number
-  readonly steadyRead: number
-  readonly steadyWritten: number
-}
-
-/** Seqs a stream's clients missed, for the error message of an unreconciled run. */
-export interface MissingSeqs {
-  readonly client: string
-  readonly stream: string
-  readonly count: number
-  /** The first few missing seqs. */
-  readonly seqs: readonly number[]
-}
 
 /** What one load-generator process measured in one round. */
 export interface LoadgenReport {

@@ -38,7 +38,6 @@ export const errors = {
 
   // results
   BENCH_ERR_RESULT_INVALID: define('BENCH_ERR_RESULT_INVALID', 'Result file %s does not match schema version %s: %s'),
-  BENCH_ERR_RUN_UNTRUSTWORTHY: define('BENCH_ERR_RUN_UNTRUSTWORTHY', '%s'),
   BENCH_ERR_MERGE_MISMATCH: define('BENCH_ERR_MERGE_MISMATCH', 'Cannot merge run %s with the others: %s is %s (expected %s)'),
   BENCH_ERR_CONFIG_MISMATCH: define('BENCH_ERR_CONFIG_MISMATCH', 'Cannot compare runs with different configs: %s is %s in base and %s in head'),
 } as const

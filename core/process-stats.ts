@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
-import type { ProcessStats } from './control.ts'
+import type { ProcessStats } from './measures.ts'
 import { nowUs } from './clock.ts'
 
 /** Watches this process's CPU time, memory and event-loop delay from a starting point. */

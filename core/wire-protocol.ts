@@ -10,6 +10,18 @@ export function isTransportName (name: string): name is TransportName {
 }
 
 /**
+ * How the server says it cut a slow consumer (its send buffer passed sendBufferCapBytes): the ws close
+ * code (4000–4999 is for applications, RFC 6455 §7.4.2) and the reason text, which SSE and the polls
+ * carry in their error answer. Clients tell a cut from other closes by it.
+ */
+export const SLOW_CONSUMER_CUT = { wsCloseCode: 4000, reason: 'slow consumer' } as const
+
+/** True when a connection's end is the server's slow-consumer cut. */
+export function isSlowConsumerCut (info: { readonly code?: number, readonly reason: string }): boolean {
+  return info.code === SLOW_CONSUMER_CUT.wsCloseCode || info.reason.includes(SLOW_CONSUMER_CUT.reason)
+}
+
+/**
  * HTTP paths of the wire protocol, shared by servers and clients.
  * ws:        GET  /ws?client=ID&stream=S[&after=SEQ]         upgrade; downstream text frames, upstream text frames
  * sse:       GET  /sse?client=ID&stream=S  (Last-Event-ID)   text/event-stream, `id:` = seq

@@ -1,10 +1,11 @@
 import { compare, DEFAULT_THRESHOLD_PCT, type CompareRow } from '../results/compare.ts'
 import { METRICS } from '../results/metrics.ts'
 import type { RunResult } from '../results/schema.ts'
-import type { InvalidRound } from '../results/summary.ts'
+import { listRerunRounds, type InvalidRound } from '../results/summary.ts'
 import { isBenchError } from '../core/errors.ts'
 import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
 import { html, table, type SafeHtml } from './html.ts'
+import { instrumentHtml } from './instrument.ts'
 import { slug } from './sections.ts'
 
 function transportOptionsText (s: RunResult['scenarios'][number]): string {
@@ -15,6 +16,7 @@ function transportOptionsText (s: RunResult['scenarios'][number]): string {
 
 /** Section 4: environment fingerprint, run options, every scenario's full resolved config, INVALID rounds with reasons. */
 export function contextHtml (result: RunResult, invalid: readonly InvalidRound[]): SafeHtml {
+  const reruns = listRerunRounds(result)
   const env = result.environment
   const envRows: Array<[string, string]> = [
     ['run id', result.runId],
@@ -37,11 +39,17 @@ export function contextHtml (result: RunResult, invalid: readonly InvalidRound[]
   return html`<section id="context"><h2>Context</h2>
 <h3>Environment and run options</h3>
 ${table(['', 'value'], envRows)}
+${instrumentHtml(result)}
 <h3 id="invalid">INVALID rounds</h3>
 ${invalid.length === 0
     ? html`<p>None: every round is valid.</p>`
     : html`<p class="invalid-tag">These rounds are left out of every figure, median and verdict in this report.</p>
 ${table(['scenario', 'transport', 'round', 'reasons'], invalid.map((r) => [r.scenario, r.transport, String(r.round), html`${r.reasons.map((x) => html`<div>${x}</div>`)}`]), 'invalid-rounds')}`}
+<h3 id="reruns">Rounds run once more</h3>
+${reruns.length === 0
+    ? html`<p>None.</p>`
+    : html`<p>Their load generator saturated and nothing was lost, so each was run once more (the next attempt with the same scenario, transport and round replaces it). They are left out of every figure.</p>
+${table(['scenario', 'transport', 'round', 'reasons'], reruns.map((r) => [r.scenario, r.transport, String(r.round), html`${r.reasons.map((x) => html`<div>${x}</div>`)}`]), 'rerun-rounds')}`}
 <h2 id="config">Full resolved config</h2>
 ${configs}
 </section>`

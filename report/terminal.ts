@@ -1,6 +1,7 @@
 import type { RunResult } from '../results/schema.ts'
-import { listInvalidRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
+import { listInvalidRounds, listRerunRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
 import { checkClaims } from './claims.ts'
+import { instrumentRows } from './instrument.ts'
 import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
 import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
 import { decideVerdicts, type VerdictCell } from './verdict.ts'
@@ -67,6 +68,14 @@ export function renderTerminalSummary (result: RunResult): string {
     if (notApplicable.length > 0) parts.push(`n/a: ${notApplicable.join(', ')}`)
     lines.push(`  ${v.scenario}: ${parts.join(' | ')}`)
   }
+  const instrument = instrumentRows(result)
+  if (instrument.some((r) => r.publishLagP50Us !== undefined || r.loadgenCpuUsPerMessage !== undefined)) {
+    const us = (v: number | undefined): string => (v === undefined ? '–' : formatUs(v))
+    lines.push('', 'The instrument (valid rounds): publish − schedule, and CPU per delivered message of the server and of the load generator (must be lower):',
+      formatTable(['scenario', 'transport', 'publish lag p50', 'p99', 'server CPU/msg', 'generator CPU/msg'], instrument.map((r) => [
+        r.scenario, r.transport, us(r.publishLagP50Us), us(r.publishLagP99Us), formatUs(r.serverCpuUsPerMessage), us(r.loadgenCpuUsPerMessage),
+      ])))
+  }
   const faults = faultTable(result)
   if (faults.rows.length > 0) lines.push('', 'Faults (summed over rounds; unexplained = lost − gap notices − lost by clients cut as slow consumers):', formatTable(faults.headers, faults.rows))
   const restarted = result.rounds.filter((r) => r.restart !== undefined)
@@ -78,6 +87,11 @@ export function renderTerminalSummary (result: RunResult): string {
   if (ramp.rows.length > 0) lines.push('', 'Client ramps (each step a fresh server; memory / connection = server RSS growth while the clients connected):', formatTable(ramp.headers, ramp.rows))
   lines.push('', 'Claims:')
   for (const c of checkClaims(summaries)) lines.push(`  ${c.status.padEnd(19)} ${c.claim}`)
+  const reruns = listRerunRounds(result)
+  if (reruns.length > 0) {
+    lines.push('', `Rounds run once more (${reruns.length}): their load generator saturated and nothing was lost; the next attempt replaces them, they are left out of every figure:`)
+    for (const r of reruns) lines.push(`  ${r.scenario} / ${r.transport} round ${r.round}: ${r.reasons.join('; ')}`)
+  }
   const invalid = listInvalidRounds(result)
   if (invalid.length > 0) {
     lines.push('', `INVALID rounds (${invalid.length}), left out of every figure:`)

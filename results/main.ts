@@ -1,15 +1,12 @@
 import { writeFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
-import { errors, isBenchError } from '../core/errors.ts'
+import { EXIT, parseCommandLine, runCommand } from '../core/command.ts'
+import { errors } from '../core/errors.ts'
 import { compare, DEFAULT_THRESHOLD_PCT } from './compare.ts'
 import { githubActionBenchmarkPaths, toBencherMetricFormat, toGithubActionBenchmark } from './exports.ts'
 import { renderMarkdown } from './markdown.ts'
 import { METRICS, type MetricKey } from './metrics.ts'
 import type { RunResult } from './schema.ts'
 import { readResult } from './store.ts'
-
-// exit codes of `npm run compare` (k6 uses 99 for failed thresholds too)
-const EXIT = { pass: 0, error: 1, usage: 2, regression: 99 } as const
 
 const EXPORT_FORMATS = ['bmf', 'github-action-benchmark'] as const
 type ExportFormat = typeof EXPORT_FORMATS[number]
@@ -39,23 +36,18 @@ interface CompareArgs {
 
 /** Parses argv into compare arguments; throws BENCH_ERR_OPTION_INVALID naming the option, the value and what is allowed. */
 function parseCompareArgs (argv: readonly string[]): CompareArgs | 'help' {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      tokens: true,
-      options: {
-        threshold: { type: 'string' },
-        metric: { type: 'string' },
-        markdown: { type: 'string' },
-        export: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (cause) {
-    throw new errors.BENCH_ERR_OPTION_INVALID('command line', (cause as Error).message, '--threshold, --metric, --markdown, --export, --help', { cause })
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    tokens: true,
+    options: {
+      threshold: { type: 'string' },
+      metric: { type: 'string' },
+      markdown: { type: 'string' },
+      export: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
   if (parsed.values.help === true) return 'help'
   const files: string[] = []
   const exports: Array<{ format: ExportFormat, file: string }> = []
@@ -94,21 +86,15 @@ function parseCompareArgs (argv: readonly string[]): CompareArgs | 'help' {
 
 /** Runs `npm run compare` with these arguments; returns the exit code. */
 function runCompare (argv: readonly string[]): number {
-  let args
-  try {
-    args = parseCompareArgs(argv)
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`)
-    return EXIT.usage
-  }
+  const args = parseCompareArgs(argv)
   if (args === 'help') {
     process.stdout.write(USAGE + '\n')
-    return EXIT.pass
+    return EXIT.ok
   }
   const results = args.files.map((f) => readResult(f))
   const exported = results[results.length - 1] as RunResult
   for (const { format, file } of args.exports) writeExport(format, file, exported, args.metrics)
-  if (results.length === 1) return EXIT.pass
+  if (results.length === 1) return EXIT.ok
   const [base, head] = results as [RunResult, RunResult]
   const comparison = compare(base, head, { thresholdPct: args.thresholdPct, metrics: args.metrics })
   const markdown = renderMarkdown(comparison, { base: label(args.files[0] ?? '', base), head: label(args.files[1] ?? '', head) })
@@ -122,7 +108,7 @@ function runCompare (argv: readonly string[]): number {
   process.stderr.write(regressions.length === 0
     ? 'compare: pass (no significant change beyond the threshold)\n'
     : `compare: REGRESSION in ${regressions.map((r) => `${r.scenario}/${r.transport} ${r.metric}`).join(', ')}\n`)
-  return comparison.hasRegression ? EXIT.regression : EXIT.pass
+  return comparison.hasRegression ? EXIT.regression : EXIT.ok
 }
 
 function writeExport (format: ExportFormat, file: string, result: RunResult, metrics: readonly MetricKey[]): void {
@@ -166,9 +152,4 @@ function label (file: string, run: RunResult): string {
   return commit === null ? `${file} (${run.runId})` : `${file} (${commit.slice(0, 12)})`
 }
 
-try {
-  process.exitCode = runCompare(process.argv.slice(2))
-} catch (err) {
-  process.stderr.write(`compare: ${isBenchError(err) ? `${err.code}: ` : ''}${(err as Error).message}\n`)
-  process.exitCode = EXIT.error
-}
+runCommand(() => runCompare(process.argv.slice(2)))

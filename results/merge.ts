@@ -1,6 +1,6 @@
 import { errors } from '../core/errors.ts'
 import { firstDifference } from './compare.ts'
-import type { RunResult } from './schema.ts'
+import { isRunValid, type RunResult } from './schema.ts'
 
 /** How the merged runs were interleaved with the other side's (recorded in the merged result's options). */
 export interface InterleaveInfo {
@@ -40,6 +40,6 @@ export function mergeRuns (runs: readonly RunResult[], runId: string, interleave
     environment: { ...first.environment, endedAt: last.environment.endedAt },
     options: { ...first.options, rounds: runs.reduce((n, r) => n + r.options.rounds, 0), interleaved: { ...interleaved } },
     rounds,
-    valid: rounds.every((r) => r.status === 'valid'),
+    valid: isRunValid(rounds),
   }
 }

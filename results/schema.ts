@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { ScenarioSchema } from '../core/config.ts'
+import { DeliveryCountersSchema, MissingSeqsSchema, ProcessStatsSchema, WireBytesSchema } from '../core/measures.ts'
 import { TRANSPORT_NAMES } from '../core/wire-protocol.ts'
 
 /** Version of the result file format; bump on any incompatible change. */
@@ -14,56 +15,24 @@ const HistogramSummarySchema = Type.Object({
   count: Int(), minUs: Int(), meanUs: Int(), p50Us: Int(), p90Us: Int(), p99Us: Int(), p999Us: Int(), maxUs: Int(),
 }, { additionalProperties: false })
 
-const ProcessStatsSchema = Type.Object({
-  cpuUserUs: Num(),
-  cpuSystemUs: Num(),
-  rssBytes: Int(),
-  heapUsedBytes: Int(),
-  elapsedUs: Num(),
-  eventLoopDelayP50Us: Num(),
-  eventLoopDelayP99Us: Num(),
-  eventLoopDelayMaxUs: Num(),
-}, { additionalProperties: false })
-
-const CountersSchema = Type.Object({
-  received: Int(),
-  expected: Int(),
-  lost: Int(),
-  duplicates: Int(),
-  outOfOrder: Int(),
-  reconnects: Int(),
-  resets: Int(),
-  errors: Int(),
-  gapNotified: Int(),
-  upstreamSent: Int(),
-  upstreamFailed: Int(),
-  slowConsumerCuts: Type.Optional(Int('clients that stopped reading (faults.slowClients) and were then cut off by the server')),
-  lostToCuts: Type.Optional(Int('part of lost that clients cut as slow consumers missed after they stopped reading (explained)')),
-  replayed: Type.Optional(Int('deliveries after a reconnect of messages published before the drop was noticed (from the ring)')),
-  receivedBeforeReset: Type.Optional(Int('envelopes received in an epoch the client later left (a server restart): not reconcilable, the old server is gone')),
-}, { additionalProperties: false })
-
-const WireBytesSchema = Type.Object({
-  setupRead: Int(), setupWritten: Int(), steadyRead: Int(), steadyWritten: Int(),
-}, { additionalProperties: false })
-
-const MissingSchema = Type.Object({
-  client: Type.String(), stream: Type.String(), count: Int(), seqs: Type.Array(Int()),
-}, { additionalProperties: false })
-
 /** One (scenario, transport, round): everything measured, histograms encoded. */
 export const RoundResultSchema = Type.Object({
   scenario: Type.String(),
   transport: TransportSchema,
   round: Int('1-based round number'),
   order: Int('position in the interleaved execution order, 1-based'),
-  status: Type.Union([Type.Literal('valid'), Type.Literal('invalid')]),
+  /**
+   * valid; invalid; or rerun: INVALID only because a load generator saturated, with nothing lost, and run
+   * once more (the next round with the same scenario, transport and round number). A rerun round is kept and
+   * shown, never counted in a figure, and does not make the run invalid.
+   */
+  status: Type.Union([Type.Literal('valid'), Type.Literal('invalid'), Type.Literal('rerun')]),
   /** Why the round cannot be trusted (saturated generator, unexplained loss, out-of-range latency, …). */
   invalidReasons: Type.Array(Type.String()),
   measuredMs: Num('length of the measured window, ms'),
   clients: Int(),
-  counters: CountersSchema,
-  missing: Type.Array(MissingSchema),
+  counters: DeliveryCountersSchema,
+  missing: Type.Array(MissingSeqsSchema),
   histograms: Type.Object({
     latency: Type.String({ description: 'delivery latency from tSched, µs, compressed base64' }),
     latencyFromSend: Type.String({ description: 'delivery latency from tSend, µs' }),
@@ -98,12 +67,26 @@ export const RoundResultSchema = Type.Object({
     slowConsumerCuts: Int(),
     published: Int(),
     upstreamReceived: Int(),
-    cpuUsPerMessage: Num('server CPU (user + system) µs per delivered message'),
+    cpuUsPerMessage: Num('server CPU (user + system) µs per delivered message, less the publisher\'s busy-wait (publisherSpinUs)'),
+    /** Publish time − scheduled time of every message the server published in the run: the harness's own timer error. */
+    publishLag: Type.Optional(Type.Object({
+      histogram: Type.String({ description: 'publish − schedule, µs, compressed base64' }),
+      p50Us: Num(),
+      p99Us: Num(),
+      maxUs: Num(),
+      count: Int(),
+    }, { additionalProperties: false })),
+    /** µs the server's main thread busy-waited for publish deadlines in the run: the precision's cost, kept out of cpuUsPerMessage. */
+    publisherSpinUs: Type.Optional(Num('µs of busy-waiting for publish deadlines')),
+    /** CPU µs of the publisher clock's worker thread in the run (its wake-ups), also kept out of cpuUsPerMessage. */
+    publisherWorkerCpuUs: Type.Optional(Num('µs of CPU of the publish clock\'s worker thread')),
     /** Server RSS growth from before the clients connected to after, divided by clients, before any message flows. */
     idleMemoryPerConnectionBytes: Type.Optional(Num('bytes per idle connection')),
     faultDrops: Type.Optional(Int('client connections the server dropped on purpose (faults.dropSharePerSec)')),
   }, { additionalProperties: false }),
   loadgens: Type.Array(ProcessStatsSchema),
+  /** Load-generator CPU (user + system, all its processes) µs per delivered message: must stay below the server's for the round to measure the server. */
+  loadgenCpuUsPerMessage: Type.Optional(Num('load-generator CPU µs per delivered message')),
   /** The server the runner started was killed and replaced during the round (faults.restartAtMs). */
   restart: Type.Optional(Type.Object({
     atMs: Int('ms after the run started at which the server was killed (SIGKILL)'),
@@ -205,3 +188,8 @@ export type RoundResult = Static<typeof RoundResultSchema>
 export type RampResult = Static<typeof RampResultSchema>
 /** One step of a client ramp. */
 export type RampStep = RampResult['steps'][number]
+
+/** True when no round of the run is INVALID (a round that was run again after its generator saturated does not count). */
+export function isRunValid (rounds: readonly Pick<RoundResult, 'status'>[]): boolean {
+  return rounds.every((r) => r.status !== 'invalid')
+}

@@ -2,6 +2,7 @@ import { TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
 import {
   createHistogram, decodeHistogram, percentileCurve, summarizeHistogram, type Histogram, type HistogramSummary,
 } from '../core/histogram.ts'
+import { sumCounters, type DeliveryCounters } from '../core/measures.ts'
 import { METRICS, type MetricKey } from './metrics.ts'
 import type { RoundResult, RunResult } from './schema.ts'
 
@@ -35,7 +36,7 @@ export interface InvalidRound {
 }
 
 /** Summed correctness counters of the valid rounds. */
-export type CounterTotals = Required<RoundResult['counters']> & { readonly outOfRange: number }
+export type CounterTotals = Required<DeliveryCounters> & { readonly outOfRange: number }
 
 /** Everything the report shows for one (scenario, transport), from valid rounds only. */
 export interface TransportSummary {
@@ -129,31 +130,11 @@ export function mergeRoundHistograms (rounds: readonly RoundResult[], pick: (r: 
   return merged
 }
 
-/** Sums the correctness counters of `rounds`. */
-export function sumCounters (rounds: readonly RoundResult[]): CounterTotals {
-  const total = {
-    received: 0,
-    expected: 0,
-    lost: 0,
-    duplicates: 0,
-    outOfOrder: 0,
-    reconnects: 0,
-    resets: 0,
-    errors: 0,
-    gapNotified: 0,
-    upstreamSent: 0,
-    upstreamFailed: 0,
-    slowConsumerCuts: 0,
-    lostToCuts: 0,
-    replayed: 0,
-    receivedBeforeReset: 0,
-    outOfRange: 0,
-  }
-  for (const r of rounds) {
-    for (const key of Object.keys(r.counters) as Array<keyof RoundResult['counters']>) total[key] += r.counters[key] ?? 0
-    total.outOfRange += r.outOfRange
-  }
-  return total
+/** Sums the correctness counters of `rounds`, and their latencies out of the histogram's range. */
+export function sumRoundCounters (rounds: readonly RoundResult[]): CounterTotals {
+  let outOfRange = 0
+  for (const r of rounds) outOfRange += r.outOfRange
+  return { ...sumCounters(rounds.map((r) => r.counters)), outOfRange }
 }
 
 /**
@@ -179,7 +160,7 @@ export function summarizeTimeline (rounds: readonly RoundResult[]): TimelineSeco
 export function summarizeTransport (scenario: string, transport: TransportName, rounds: readonly RoundResult[]): TransportSummary {
   const mine = rounds.filter((r) => r.scenario === scenario && r.transport === transport)
   const valid = mine.filter((r) => r.status === 'valid')
-  const invalidRounds = mine.filter((r) => r.status !== 'valid')
+  const invalidRounds = mine.filter((r) => r.status === 'invalid')
     .map((r) => ({ scenario, transport, round: r.round, reasons: r.invalidReasons }))
   const metrics = Object.fromEntries(METRICS.map((m) => [m.key, medianInterval(valid.map(m.of))])) as Record<MetricKey, MedianInterval>
   const extra = Object.fromEntries(EXTRA.map(([key, of]) => [key, medianInterval(valid.map(of))])) as Record<ExtraKey, MedianInterval>
@@ -194,7 +175,7 @@ export function summarizeTransport (scenario: string, transport: TransportName, 
     latency: summarizeHistogram(latency),
     latencyCurve: percentileCurve(latency),
     connect: summarizeHistogram(mergeRoundHistograms(valid, (r) => r.histograms.connect)),
-    counters: sumCounters(valid),
+    counters: sumRoundCounters(valid),
     timeline: summarizeTimeline(valid),
   }
 }
@@ -211,6 +192,15 @@ export function summarizeRun (result: RunResult): ScenarioSummary[] {
 
 /** Every invalid round of a run, in execution order. */
 export function listInvalidRounds (result: RunResult): InvalidRound[] {
-  return [...result.rounds].filter((r) => r.status !== 'valid').sort((a, b) => a.order - b.order)
+  return listRounds(result, 'invalid')
+}
+
+/** Every round that was run again because its load generator saturated (nothing lost), in execution order. */
+export function listRerunRounds (result: RunResult): InvalidRound[] {
+  return listRounds(result, 'rerun')
+}
+
+function listRounds (result: RunResult, status: RoundResult['status']): InvalidRound[] {
+  return [...result.rounds].filter((r) => r.status === status).sort((a, b) => a.order - b.order)
     .map((r) => ({ scenario: r.scenario, transport: r.transport, round: r.round, reasons: r.invalidReasons }))
 }

@@ -1,4 +1,4 @@
-import { EXIT_UNTRUSTWORTHY, runCommand } from '../core/cli-exit.ts'
+import { EXIT, runCommand } from '../core/command.ts'
 import { errors } from '../core/errors.ts'
 import { AB_USAGE, checkInterleaveOptions, parseAbArgs, runInterleaved } from './ab.ts'
 import { loadScenario } from '../scenarios/catalog.ts'
@@ -11,7 +11,7 @@ async function main (): Promise<number> {
   const args = parseAbArgs(process.argv.slice(2), process.cwd())
   if (args.help) {
     process.stdout.write(AB_USAGE + '\n')
-    return 0
+    return EXIT.ok
   }
   // every bench option is checked here, by this checkout's parser, before any load starts
   const bench = parseBenchArgs(args.benchArgs)
@@ -36,9 +36,9 @@ async function main (): Promise<number> {
     `compare with: npm run compare -- ${result.files.base} ${result.files.head}\n`)
   if (!result.valid) {
     process.stderr.write('INVALID rounds in this run: compare leaves them out and lists them.\n')
-    return EXIT_UNTRUSTWORTHY
+    return EXIT.invalid
   }
-  return 0
+  return EXIT.ok
 }
 
 runCommand(main)

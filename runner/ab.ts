@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve as resolvePath } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { EXIT } from '../core/command.ts'
 import { errors } from '../core/errors.ts'
 import { mergeRuns } from '../results/merge.ts'
 import type { RunResult } from '../results/schema.ts'
@@ -20,8 +21,8 @@ export const SIDES = ['base', 'head'] as const
 /** One side of the comparison. */
 export type Side = typeof SIDES[number]
 
-/** Exit codes of `npm run bench` after which its result is still usable (3: some round INVALID, listed in it). */
-const BENCH_USABLE = new Set([0, 3])
+/** Exit codes of `npm run bench` after which its result is still usable (invalid: some round INVALID, listed in it). */
+const BENCH_USABLE = new Set<number>([EXIT.ok, EXIT.invalid])
 
 // bench options the driver sets itself for every one-round run
 const OWN_BENCH_OPTIONS = ['--rounds', '--out', '--report', '--json']
@@ -114,8 +115,9 @@ export async function runInterleaved (options: InterleaveOptions): Promise<Inter
     }
     const run = readResult(join(dir, LATEST_FILE))
     runs[side].push(run)
-    const invalid = run.rounds.filter((r) => r.status !== 'valid').length
-    options.progress?.(`[${i + 1}/${sequence.length}] ${side} run ${k}: ${run.rounds.length} rounds, ${invalid === 0 ? 'all valid' : `${invalid} INVALID`} ` +
+    const invalid = run.rounds.filter((r) => r.status === 'invalid').length
+    const reruns = run.rounds.filter((r) => r.status === 'rerun').length
+    options.progress?.(`[${i + 1}/${sequence.length}] ${side} run ${k}: ${run.rounds.length} rounds, ${invalid === 0 ? 'all valid' : `${invalid} INVALID`}${reruns === 0 ? '' : ` (${reruns} run once more)`} ` +
       `(${((performance.now() - started) / 1000).toFixed(1)} s, ${((performance.now() - t0) / 1000).toFixed(0)} s in all)`)
   }
   const files = {} as Record<Side, string>

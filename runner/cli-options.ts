@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util'
+import { parseCommandLine } from '../core/command.ts'
 import { errors } from '../core/errors.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
@@ -72,37 +72,32 @@ Exit codes: 0 every round valid, 1 error, 2 bad usage, 3 the run finished but so
 
 /** Parses `npm run bench` arguments; throws a coded error naming the option, the value and what is allowed. */
 export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenario: { type: 'string' },
-        transport: { type: 'string' },
-        rounds: { type: 'string' },
-        duration: { type: 'string' },
-        warmup: { type: 'string' },
-        clients: { type: 'string' },
-        rate: { type: 'string' },
-        payload: { type: 'string' },
-        'write-policy': { type: 'string' },
-        workers: { type: 'string' },
-        quick: { type: 'boolean', default: false },
-        profile: { type: 'string' },
-        'inject-delay-us': { type: 'string' },
-        target: { type: 'string' },
-        network: { type: 'string', default: 'loopback' },
-        json: { type: 'boolean', default: false },
-        out: { type: 'string', default: 'results' },
-        report: { type: 'string', default: 'report/index.html' },
-        help: { type: 'boolean', default: false },
-      },
-    })
-  } catch (cause) {
-    throw new errors.BENCH_ERR_OPTION_INVALID('command line', (cause as Error).message, 'see npm run bench -- --help', { cause })
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      scenario: { type: 'string' },
+      transport: { type: 'string' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      clients: { type: 'string' },
+      rate: { type: 'string' },
+      payload: { type: 'string' },
+      'write-policy': { type: 'string' },
+      workers: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      'inject-delay-us': { type: 'string' },
+      target: { type: 'string' },
+      network: { type: 'string', default: 'loopback' },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'results' },
+      report: { type: 'string', default: 'report/index.html' },
+      help: { type: 'boolean', default: false },
+    },
+  }, 'see npm run bench -- --help')
   const v = parsed.values
   const quick = v.quick
   const profile = v.profile === undefined ? null : parseProfile(v.profile)

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { EXIT_UNTRUSTWORTHY, runCommand } from '../core/cli-exit.ts'
+import { EXIT, runCommand } from '../core/command.ts'
 import { BENCH_USAGE, parseBenchArgs } from './cli-options.ts'
 import { loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
 import { checkMachineLimits, checkTarget } from './preflight.ts'
 import { runRamps } from './ramp.ts'
 import { listSkipped, planRounds, runPlans } from './suite.ts'
-import { SCHEMA_VERSION, type RunResult } from '../results/schema.ts'
+import { isRunValid, SCHEMA_VERSION, type RunResult } from '../results/schema.ts'
 import { collectEnvironment } from '../results/environment.ts'
 import { writeResult } from '../results/store.ts'
 import { renderReport } from '../report/render.ts'
@@ -18,7 +18,7 @@ async function main (): Promise<number> {
   const options = parseBenchArgs(process.argv.slice(2))
   if (options.help) {
     process.stdout.write(BENCH_USAGE + '\n')
-    return 0
+    return EXIT.ok
   }
   const scenarios = options.scenarios.map((name) => loadScenario(name, options.overrides))
   checkMachineLimits(scenarios)
@@ -40,7 +40,7 @@ async function main (): Promise<number> {
     roundFinished (r) {
       if (!showProgress) return
       const elapsed = ((performance.now() - t0) / 1000).toFixed(0)
-      const status = r.status === 'valid' ? 'ok' : `INVALID: ${r.invalidReasons.join('; ')}`
+      const status = r.status === 'valid' ? 'ok' : `${r.status === 'rerun' ? 'run once more' : 'INVALID'}: ${r.invalidReasons.join('; ')}`
       process.stderr.write(`p50 ${r.latency.p50Us} µs, p99 ${r.latency.p99Us} µs, ${r.deliveredPerSec.toFixed(0)} msg/s, lost ${r.counters.lost} — ${status} (${elapsed} s)\n`)
     },
   })
@@ -73,7 +73,7 @@ async function main (): Promise<number> {
     ...(skipped.length > 0 ? { skipped } : {}),
     ...(ramps.length > 0 ? { ramps } : {}),
     // a ramp is meant to end at a failed step: that is its measurement, not an untrustworthy run
-    valid: rounds.every((r) => r.status === 'valid'),
+    valid: isRunValid(rounds),
   }
   const written = writeResult(options.outDir, result)
   const reportStart = performance.now()
@@ -91,9 +91,9 @@ async function main (): Promise<number> {
   process.stderr.write(`result: ${written.join(', ')}\nreport: ${options.reportPath} (${reportMs.toFixed(0)} ms)\n`)
   if (!result.valid) {
     process.stderr.write('INVALID rounds in this run: their numbers cannot be trusted (see the reasons above and in the report).\n')
-    return EXIT_UNTRUSTWORTHY
+    return EXIT.invalid
   }
-  return 0
+  return EXIT.ok
 }
 
 runCommand(main)

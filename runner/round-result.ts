@@ -1,11 +1,12 @@
 import type { ScenarioConfig } from '../core/config.ts'
-import type { DeliveryCounters, LoadgenReport, MissingSeqs, WireBytes } from '../core/control.ts'
+import type { LoadgenReport } from '../core/control.ts'
 import { encodeHistogram, mergeHistograms, summarizeHistogram } from '../core/histogram.ts'
+import { mergeMissingSeqs, sumCounters, sumWireBytes, type DeliveryCounters } from '../core/measures.ts'
 import { mergeTimelines } from '../core/timeline.ts'
 import type { RoundResult } from '../results/schema.ts'
 import type { RoundRaw, ServerRestart } from './round.ts'
 
-const MISSING_LISTED = 20
+const SATURATED = /^load generator \d+ saturated: /
 
 /** Deliveries per second the scenario asks for, over all clients that keep reading (slow clients stop). */
 export function targetDeliveriesPerSec (scenario: ScenarioConfig): number {
@@ -23,7 +24,7 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
   const { plan, reports, server, stopped } = raw
   const { scenario } = plan
   const counters = sumCounters(reports.map((r) => r.counters))
-  const bytes = sumBytes(reports.map((r) => r.bytes))
+  const bytes = sumWireBytes(reports.map((r) => r.bytes))
   const merged = (key: keyof LoadgenReport['histograms']): string =>
     encodeHistogram(mergeHistograms(reports.flatMap((r) => r.histograms[key] ?? [])))
   const hasRecovered = reports.some((r) => r.histograms.recover !== undefined)
@@ -39,14 +40,18 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
   const timeline = mergeTimelines(reports.map((r) => r.timeline ?? []))
   const outOfRange = sum(reports.map((r) => r.outOfRange))
   const payloadBytesReceived = sum(reports.map((r) => r.payloadBytesReceived))
-  const missing: MissingSeqs[] = reports.flatMap((r) => r.missing).slice(0, MISSING_LISTED)
+  const missing = mergeMissingSeqs(reports.map((r) => r.missing))
   const received = Math.max(1, counters.received)
   const steadyBytes = bytes.steadyRead + bytes.steadyWritten
   const upstreamPayload = counters.upstreamSent * scenario.upstreamPayloadBytes
-  const serverCpuUs = server.process.cpuUserUs + server.process.cpuSystemUs
+  // the publisher's clock (its worker's wake-ups and the busy-wait before each deadline) buys schedule
+  // precision; it is not work per message, so it is measured and kept out
+  const precisionCpuUs = (stopped.publisherSpinUs ?? 0) + (stopped.publisherWorkerCpuUs ?? 0)
+  const serverCpuUs = Math.max(0, server.process.cpuUserUs + server.process.cpuSystemUs - precisionCpuUs)
 
+  // a saturated generator is the cause of whatever followed it (cuts, gaps, loss): its reasons come first
   const invalidReasons: string[] = reports.flatMap((r) => r.saturation.map((s) => `load generator ${r.worker} saturated: ${s}`))
-  // a slow client's loss after it stopped reading is explained by its cut (RELIABILITY.md, slow consumer)
+  // a slow client's loss after it stopped reading is explained by its cut (README.md, "Reliability")
   const unexplained = counters.lost - counters.gapNotified - (counters.lostToCuts ?? 0)
   if (unexplained > 0) {
     const first = missing.slice(0, 3).map((m) => `${m.client} missed ${m.count} (seq ${m.seqs.slice(0, 5).join(', ')}${m.count > 5 ? ', …' : ''})`)
@@ -98,12 +103,26 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
       published: stopped.published,
       upstreamReceived: stopped.upstreamReceived,
       cpuUsPerMessage: serverCpuUs / received,
+      ...(stopped.publishLag === undefined ? {} : { publishLag: { ...stopped.publishLag } }),
+      ...(stopped.publisherSpinUs === undefined ? {} : { publisherSpinUs: stopped.publisherSpinUs }),
+      ...(stopped.publisherWorkerCpuUs === undefined ? {} : { publisherWorkerCpuUs: stopped.publisherWorkerCpuUs }),
       idleMemoryPerConnectionBytes: (raw.idleRssBytes.connected - raw.idleRssBytes.before) / scenario.clients,
       ...(server.faultDrops === undefined ? {} : { faultDrops: server.faultDrops }),
     },
     loadgens: reports.map((r) => r.process),
+    loadgenCpuUsPerMessage: sum(reports.map((r) => r.process.cpuUserUs + r.process.cpuSystemUs)) / received,
     ...(raw.restart === undefined ? {} : { restart: restartRecord(raw.restart, counters, scenario.clients) }),
   }
+}
+
+/**
+ * True when a round is INVALID only because a load generator saturated, and nothing was lost: a cause
+ * outside the code under test, so the runner may run it once more. A round that lost messages is never
+ * rerun, whatever caused the loss.
+ */
+export function isRerunnable (result: RoundResult): boolean {
+  return result.status === 'invalid' && result.counters.lost === 0 && result.counters.gapNotified === 0 &&
+    result.invalidReasons.every((reason) => SATURATED.test(reason))
 }
 
 /** How much of the measured window the server spent restarting, ms (0 without a restart). */
@@ -129,19 +148,4 @@ function sum (values: readonly number[]): number {
   let total = 0
   for (const v of values) total += v
   return total
-}
-
-function sumCounters (list: readonly DeliveryCounters[]): DeliveryCounters {
-  const keys: Array<keyof DeliveryCounters> = ['received', 'expected', 'lost', 'duplicates', 'outOfOrder', 'reconnects', 'resets',
-    'errors', 'gapNotified', 'upstreamSent', 'upstreamFailed', 'slowConsumerCuts', 'lostToCuts', 'replayed', 'receivedBeforeReset']
-  return Object.fromEntries(keys.map((k) => [k, sum(list.map((c) => c[k] ?? 0))])) as unknown as DeliveryCounters
-}
-
-function sumBytes (list: readonly WireBytes[]): WireBytes {
-  return {
-    setupRead: sum(list.map((b) => b.setupRead)),
-    setupWritten: sum(list.map((b) => b.setupWritten)),
-    steadyRead: sum(list.map((b) => b.steadyRead)),
-    steadyWritten: sum(list.map((b) => b.steadyWritten)),
-  }
 }

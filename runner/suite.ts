@@ -4,7 +4,7 @@ import type { NetworkProfile } from './network-profiles.ts'
 import type { NotApplicable } from '../scenarios/catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
 import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses } from './round.ts'
-import { buildRoundResult } from './round-result.ts'
+import { buildRoundResult, isRerunnable } from './round-result.ts'
 
 /** What the runner executes: resolved scenarios × transports × rounds. */
 export interface RunPlanInput {
@@ -75,12 +75,23 @@ export async function runPlans (plans: readonly RoundPlan[], progress: RunnerPro
       const processes = ahead ?? forkRoundProcesses(plan)
       ahead = undefined
       progress.roundStarted?.(plan, plans.length)
-      const result = buildRoundResult(await runRound(plan, {
+      const first = buildRoundResult(await runRound(plan, {
         processes,
         runEnded: () => { if (next !== undefined) ahead = forkRoundProcesses(next) },
       }))
-      results.push(result)
-      progress.roundFinished?.(result, plans.length)
+      if (!isRerunnable(first)) {
+        results.push(first)
+        progress.roundFinished?.(first, plans.length)
+        continue
+      }
+      // the load generator, not the code under test, failed this round and nothing was lost: one more
+      // attempt with fresh processes; both are kept, the first marked as replaced
+      results.push({ ...first, status: 'rerun' })
+      progress.roundFinished?.(results[results.length - 1] as RoundResult, plans.length)
+      progress.roundStarted?.(plan, plans.length)
+      const again = buildRoundResult(await runRound(plan, { processes: forkRoundProcesses(plan), runEnded: () => {} }))
+      results.push(again)
+      progress.roundFinished?.(again, plans.length)
     }
   } finally {
     if (ahead !== undefined) await releaseRoundProcesses(ahead)

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { errorOf } from '../test-support/error-of.ts'
 import { BENCH_PROFILES, parseBenchArgs } from './cli-options.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
+import { loadScenario } from '../scenarios/catalog.ts'
 
 const TEST_MODE = { [TEST_MODE_ENV]: '1' }
 
@@ -38,9 +39,16 @@ describe('test mode: the injected slowdown is refused outside it', () => {
   })
 
   it('npm run serve exits 2 with the coded error and never listens', () => {
-    const out = runWithoutTestMode('servers/main.ts', ['--port', '0', '--inject-delay-us', '500'])
+    const out = runWithoutTestMode('runner/serve-main.ts', ['--port', '0', '--inject-delay-us', '500'])
     expect(out.code).toBe(2)
-    expect(out.stderr).toContain('--inject-delay-us = "500" is a test-only option, refused unless FEEDBENCH_TEST_MODE=1')
+    expect(out.stderr).toContain('error: BENCH_ERR_TEST_ONLY: --inject-delay-us = "500" is a test-only option, refused unless FEEDBENCH_TEST_MODE=1')
+    expect(out.stderr).not.toContain('listening')
+  })
+
+  it('the runner\'s server process refuses it too', () => {
+    const out = runWithoutTestMode('servers/main.ts', ['--scenario-json', JSON.stringify(loadScenario('ticker')), '--port', '0', '--inject-delay-us', '500'])
+    expect(out.code).toBe(2)
+    expect(out.stderr).toContain('error: BENCH_ERR_TEST_ONLY: --inject-delay-us = "500" is a test-only option')
     expect(out.stderr).not.toContain('listening')
   })
 })

@@ -5,8 +5,8 @@ import type { ScenarioDefinition } from './definition.ts'
  * operations console pushes snapshots to many screens and one browser tab is frozen in the background,
  * or a laptop sleeps with its TCP connection still open. 10 clients get 32 KiB snapshots at 50/s
  * (1.6 MB/s each); when the warm-up ends client c0 stops reading its socket. Its TCP window closes, the
- * kernel buffers fill, then the server's send buffer passes the 1 MiB cap (RELIABILITY.md, slow
- * consumer) and the server cuts it (ws close 4000, SSE `event: error`) and counts it. What is checked:
+ * kernel buffers fill, then the server's send buffer passes the 1 MiB cap (README.md, "Reliability":
+ * the send-buffer cap) and the server cuts it (ws close 4000, SSE `event: error`) and counts it. What is checked:
  * the cut happens and is counted on both sides, the other clients lose nothing and their p99 stays where
  * it was, and the server's memory stays bounded by the cap. The cut client's own missing messages are
  * explained by the cut, not counted as unexplained loss.

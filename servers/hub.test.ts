@@ -2,12 +2,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { HubMessage, HubSubscriber } from '../core/adapters.ts'
 import type { GapNotice } from '../core/envelope.ts'
 import { resolveScenario, type ScenarioOptions } from '../core/config.ts'
-import { createHub, scheduleOffsetUs, type Hub } from './hub.ts'
+import { decodeHistogram } from '../core/histogram.ts'
+import { createHub, scheduleOffsetUs, type Hub, type HubOptions } from './hub.ts'
+import { createPublishClock } from './publish-clock.ts'
 
 const hubs: Hub[] = []
 
-function hubFor (options: Partial<ScenarioOptions>): Hub {
-  const hub = createHub(resolveScenario({ name: 'test', pattern: 'broadcast', clients: 2, ...options }))
+function hubFor (options: Partial<ScenarioOptions>, hubOptions?: HubOptions): Hub {
+  const hub = createHub(resolveScenario({ name: 'test', pattern: 'broadcast', clients: 2, ...options }), hubOptions)
   hubs.push(hub)
   return hub
 }
@@ -34,7 +36,7 @@ afterEach(() => {
 describe('hub', () => {
   it('schedules message k of a run at exactly t0 + k / rate, and nothing at or after t0 + duration', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'hrtime', 'performance'] })
-    const hub = hubFor({ ratePerSec: 300 })
+    const hub = hubFor({ ratePerSec: 300 }, { clock: createPublishClock({ kind: 'timeout' }) })
     const sub = recorder()
     hub.subscribe('feed', undefined, sub)
     const { t0Us } = hub.run(100)
@@ -50,7 +52,7 @@ describe('hub', () => {
 
   it('schedules bursts: message k at t0 + floor(k / burstSize) * burstSize / rate, each burst one batch', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'hrtime', 'performance'] })
-    const hub = hubFor({ ratePerSec: 100, burstSize: 10 })
+    const hub = hubFor({ ratePerSec: 100, burstSize: 10 }, { clock: createPublishClock({ kind: 'timeout' }) })
     const sub = recorder()
     hub.subscribe('feed', undefined, sub)
     const { t0Us } = hub.run(250)
@@ -96,7 +98,7 @@ describe('hub', () => {
     const hub = hubFor({ pattern: 'chat' })
     hub.run(1000)
     for (let i = 1; i <= 5; i++) upstream(hub, 'c0', i)
-    expect(hub.stop()).toEqual({ epoch: hub.epoch, streams: { feed: { firstSeq: 1, lastSeq: 5 } }, published: 5, upstreamReceived: 5 })
+    expect(hub.stop()).toMatchObject({ epoch: hub.epoch, streams: { feed: { firstSeq: 1, lastSeq: 5 } }, published: 5, upstreamReceived: 5 })
     hub.run(1000)
     for (let i = 6; i <= 8; i++) upstream(hub, 'c1', i)
     const stopped = hub.stop()
@@ -206,5 +208,59 @@ describe('hub', () => {
     const aborted = hub.waitAfter('feed', 1, controller.signal)
     controller.abort()
     await expect(aborted).resolves.toBe(false)
+  })
+
+  it('records the publish lag of every published message (publish − scheduled, never negative) and resets it at run()', async () => {
+    const hub = hubFor({ ratePerSec: 500 })
+    const sub = recorder()
+    hub.subscribe('feed', undefined, sub)
+    hub.run(60)
+    await new Promise((resolve) => setTimeout(resolve, 120))
+    const stopped = hub.stop()
+    expect(stopped.published).toBe(30)
+    expect(stopped.publishLag?.count).toBe(stopped.published)
+    expect(decodeHistogram(stopped.publishLag?.histogram ?? '').totalCount).toBe(stopped.published)
+    const lagsUs = sub.batches.flat().map((m) => m.env.tSendUs - m.env.tSchedUs)
+    expect(Math.min(...lagsUs)).toBeGreaterThanOrEqual(0)
+    const { p50Us = 0, p99Us = 0, maxUs = 0 } = stopped.publishLag ?? {}
+    expect(p50Us).toBeLessThanOrEqual(p99Us)
+    expect(p99Us).toBeLessThanOrEqual(maxUs)
+    expect(maxUs).toBeGreaterThanOrEqual(Math.max(...lagsUs))
+    hub.run(10)
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    const second = hub.stop()
+    expect(second.published).toBe(5)
+    expect(second.publishLag?.count).toBe(5)
+  })
+
+  it('reports the publisher\'s spin time per run: counted with the worker clock, 0 with setTimeout', async () => {
+    // a 20 ms lead: the worker always wakes early enough to leave some spinning to the main thread
+    const precise = hubFor({ ratePerSec: 20 }, { clock: createPublishClock({ leadUs: 20_000 }) })
+    const coarse = hubFor({ ratePerSec: 20 }, { clock: createPublishClock({ kind: 'timeout' }) })
+    await new Promise((resolve) => setTimeout(resolve, 100)) // the worker comes online
+    const startUs = Date.now() * 1000
+    precise.run(160)
+    coarse.run(160)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const spun = precise.stop()
+    expect(spun.published).toBe(4)
+    expect(spun.publisherSpinUs).toBeGreaterThan(0)
+    // at most the lead before each of the 3 deadlines after t0, plus how late each fired
+    expect(spun.publisherSpinUs).toBeLessThanOrEqual(Date.now() * 1000 - startUs)
+    expect(coarse.stop().publisherSpinUs).toBe(0)
+    expect(precise.clockKind).toBe('worker')
+  })
+
+  it('close() stops publishing and terminates the clock\'s worker thread', async () => {
+    const clock = createPublishClock()
+    const hub = createHub(resolveScenario({ name: 'test', pattern: 'broadcast', clients: 1, ratePerSec: 1000 }), { clock })
+    hub.run(60_000)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    hub.close()
+    const published = hub.published
+    await clock.exited
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(hub.published).toBe(published)
+    expect(hub.isRunning).toBe(false)
   })
 })

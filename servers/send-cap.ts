@@ -22,6 +22,6 @@ export function enforceSendBufferCap (ctx: ServerContext, target: SlowConsumerTa
   ctx.countSlowConsumerCut()
   target.cut()
   // a frozen reader never drains the buffer, so the goodbye may never leave: bound the wait
-  setTimeout(target.destroy, SLOW_CONSUMER_GRACE_MS).unref()
+  setTimeout(() => { target.destroy() }, SLOW_CONSUMER_GRACE_MS).unref()
   return true
 }

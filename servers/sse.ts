@@ -1,11 +1,10 @@
+import type { Socket } from 'node:net'
 import type { ServerResponse } from 'node:http'
-import type { HubMessage, ServerTransport } from '../core/adapters.ts'
+import type { ServerTransport } from '../core/adapters.ts'
 import { PATHS } from '../core/wire-protocol.ts'
-import { Heartbeat } from './heartbeat.ts'
 import { parseResumePoint, parseStreamParams } from './request-params.ts'
-import { enforceSendBufferCap } from './send-cap.ts'
+import { createStreamLifecycle, type StreamFraming } from './stream-lifecycle.ts'
 import { registerUpstreamRoute } from './upstream.ts'
-import { writeBatch } from './write-policy.ts'
 
 /**
  * Server-Sent Events: GET /sse?client&stream, resumed with the Last-Event-ID header (HTML Standard,
@@ -14,9 +13,8 @@ import { writeBatch } from './write-policy.ts'
 export const sseServer: ServerTransport = {
   name: 'sse',
   register (app, ctx) {
+    const streams = createStreamLifecycle(ctx, ctx.config.transports.sse.heartbeatMs, sseFraming)
     registerUpstreamRoute(app, ctx)
-    // a comment line keeps proxies and client body timeouts from reaping an idle stream
-    const heartbeat = new Heartbeat<ServerResponse>(ctx.config.transports.sse.heartbeatMs, (res) => { res.write(SSE_HEARTBEAT) })
     app.get(PATHS.sse, (request, reply) => {
       const params = parseStreamParams(request.query, ctx.hub)
       const lastEventId = request.headers['last-event-id']
@@ -27,43 +25,28 @@ export const sseServer: ServerTransport = {
       const socket = res.socket
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
       res.write(SSE_PRELUDE)
-      let isOpen = true
-      const end = (last: string): void => {
-        if (!isOpen) return
-        isOpen = false
-        unsubscribe()
-        heartbeat.delete(res)
-        res.end(last)
-        // the stream is over: do not keep this socket around for keep-alive reuse
-        res.once('finish', () => { socket?.end() })
-      }
-      const slowConsumer = {
-        bufferedBytes: () => res.writableLength,
-        cut: () => { end(formatSseEvent('slow consumer', undefined, 'error')) },
-        destroy: () => { socket?.destroy() },
-      }
-      const send = (frames: readonly string[]): void => {
-        if (!isOpen) return
-        writeBatch(socket, ctx.config.writePolicy, frames, (frame) => { res.write(frame) })
-        enforceSendBufferCap(ctx, slowConsumer)
-      }
-      let unsubscribe = (): void => {}
-      unsubscribe = ctx.hub.subscribe(params.stream, afterSeq, {
-        push: (batch) => { send(batch.map(eventOf)) },
-        gap: (notice) => { send([formatSseEvent(JSON.stringify(notice), undefined, 'gap')]) },
-      })
-      // the replay inside subscribe() may already have cut a slow consumer
-      if (!isOpen) unsubscribe()
-      heartbeat.add(res)
-      const untrack = ctx.trackOpen(() => { end('') })
-      res.on('close', () => {
-        isOpen = false
-        unsubscribe()
-        heartbeat.delete(res)
-        untrack()
-      })
+      streams.open(res, socket, params.stream, afterSeq)
     })
   },
+}
+
+/** SSE framing: one event per envelope, `event: gap` for a gap notice, `event: error` before a cut. */
+const sseFraming: StreamFraming<ServerResponse> = {
+  message: (message) => formatSseEvent(message.json, message.env.seq),
+  gap: (notice) => formatSseEvent(JSON.stringify(notice), undefined, 'gap'),
+  write: (res, frame) => { res.write(frame) },
+  bufferedBytes: (res) => res.writableLength,
+  // a comment line keeps proxies and client body timeouts from reaping an idle stream
+  heartbeat: (res) => { res.write(SSE_HEARTBEAT) },
+  cut: (res, socket) => { endStream(res, socket, formatSseEvent('slow consumer', undefined, 'error')) },
+  shutdown: (res, socket) => { endStream(res, socket, '') },
+  destroy: (_res, socket) => { socket?.destroy() },
+}
+
+function endStream (res: ServerResponse, socket: Socket | null | undefined, last: string): void {
+  res.end(last)
+  // the stream is over: do not keep this socket around for keep-alive reuse
+  res.once('finish', () => { socket?.end() })
 }
 
 /** The comment that opens every stream: it flushes the response headers. */
@@ -83,7 +66,3 @@ export function formatSseEvent (data: string, id?: number, event?: string): stri
 }
 
 const LINE_BREAK = /\r\n|\r|\n/g
-
-function eventOf (message: HubMessage): string {
-  return formatSseEvent(message.json, message.env.seq)
-}

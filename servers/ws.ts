@@ -1,13 +1,11 @@
 import fastifyWebsocket from '@fastify/websocket'
 import type { WebSocket } from 'ws'
-import type { HubMessage, ServerTransport } from '../core/adapters.ts'
+import type { ServerTransport } from '../core/adapters.ts'
 import { maxMessageBytes } from '../core/config.ts'
 import { PATHS } from '../core/wire-protocol.ts'
-import { Heartbeat } from './heartbeat.ts'
 import { parseResumePoint, parseStreamParams, queryParam } from './request-params.ts'
-import { enforceSendBufferCap } from './send-cap.ts'
+import { createStreamLifecycle, type StreamFraming } from './stream-lifecycle.ts'
 import { isUpstreamMessage } from './upstream.ts'
-import { writeBatch } from './write-policy.ts'
 
 /**
  * WebSocket: GET /ws?client&stream[&after=SEQ] upgrades; downstream one text frame per envelope (or
@@ -16,13 +14,7 @@ import { writeBatch } from './write-policy.ts'
 export const wsServer: ServerTransport = {
   name: 'ws',
   register (app, ctx) {
-    const hasPonged = new WeakSet<WebSocket>()
-    // RFC 6455 §5.5.2: ping every interval; a peer that did not answer the previous ping is dead
-    const heartbeat = new Heartbeat<WebSocket>(ctx.config.transports.ws.heartbeatMs, (socket) => {
-      if (!hasPonged.has(socket)) return socket.terminate()
-      hasPonged.delete(socket)
-      socket.ping()
-    })
+    const streams = createStreamLifecycle(ctx, ctx.config.transports.ws.heartbeatMs, wsFraming)
     const parse = (query: unknown): { stream: string, client: string, afterSeq: number | undefined } => {
       const params = parseStreamParams(query, ctx.hub)
       return { ...params, afterSeq: parseResumePoint(queryParam(query, 'after'), 'after', params, ctx.hub) }
@@ -44,16 +36,13 @@ export const wsServer: ServerTransport = {
         preValidation: async (request) => { parse(request.query) },
       }, (socket, request) => {
         const { stream, client, afterSeq } = parse(request.query)
-        const raw = request.raw.socket
-        let isOpen = true
         const protocolError = (code: number, reason: string): void => {
           ctx.countProtocolError()
-          isOpen = false
-          socket.close(code, reason)
+          opened.end(() => { socket.close(code, reason) })
         }
         // attached synchronously: a message sent right after the handshake must not be lost
         socket.on('message', (data, isBinary) => {
-          if (!isOpen) return
+          if (!opened.isOpen) return
           if (isBinary) return protocolError(1003, 'text frames only')
           let value: unknown
           try {
@@ -65,37 +54,29 @@ export const wsServer: ServerTransport = {
           ctx.hub.upstream(value)
         })
         socket.on('pong', () => { hasPonged.add(socket) })
-        const slowConsumer = {
-          bufferedBytes: () => socket.bufferedAmount,
-          cut: () => { isOpen = false; unsubscribe(); socket.close(4000, 'slow consumer') },
-          destroy: () => { socket.terminate() },
-        }
-        const send = (frames: readonly string[]): void => {
-          if (!isOpen) return
-          writeBatch(raw, ctx.config.writePolicy, frames, (frame) => { socket.send(frame) })
-          enforceSendBufferCap(ctx, slowConsumer)
-        }
-        let unsubscribe = (): void => {}
-        unsubscribe = ctx.hub.subscribe(stream, afterSeq, {
-          push: (batch) => { send(batch.map(jsonOf)) },
-          gap: (notice) => { send([JSON.stringify(notice)]) },
-        })
-        // the replay inside subscribe() may already have cut a slow consumer
-        if (!isOpen) unsubscribe()
         hasPonged.add(socket)
-        heartbeat.add(socket)
-        const untrack = ctx.trackOpen(() => { isOpen = false; socket.close(1001, 'server shutting down') })
-        socket.on('close', () => {
-          isOpen = false
-          unsubscribe()
-          heartbeat.delete(socket)
-          untrack()
-        })
+        const opened = streams.open(socket, request.raw.socket, stream, afterSeq)
       })
     })
   },
 }
 
-function jsonOf (message: HubMessage): string {
-  return message.json
+/** Sockets that answered the last ping (RFC 6455 §5.5.3). */
+const hasPonged = new WeakSet<WebSocket>()
+
+/** WebSocket framing: one text frame per envelope or gap notice; RFC 6455 close codes for every goodbye. */
+const wsFraming: StreamFraming<WebSocket> = {
+  message: (message) => message.json,
+  gap: (notice) => JSON.stringify(notice),
+  write: (socket, frame) => { socket.send(frame) },
+  bufferedBytes: (socket) => socket.bufferedAmount,
+  // RFC 6455 §5.5.2: ping every interval; a peer that did not answer the previous ping is dead
+  heartbeat: (socket) => {
+    if (!hasPonged.has(socket)) return socket.terminate()
+    hasPonged.delete(socket)
+    socket.ping()
+  },
+  cut: (socket) => { socket.close(4000, 'slow consumer') },
+  shutdown: (socket) => { socket.close(1001, 'server shutting down') },
+  destroy: (socket) => { socket.terminate() },
 }

@@ -5,7 +5,7 @@ import {
 } from './overhead.ts'
 
 describe('overhead calculator', () => {
-  // RELIABILITY.md, "WebSocket frame sizes (RFC 6455 §5.2)"
+  // README.md, "What it measures": WebSocket frame sizes (RFC 6455 §5.2)
   it.each([
     [0, 2, 6],
     [125, 127, 131],
