@@ -52,7 +52,7 @@ export function instrumentHtml (result: RunResult): SafeHtml {
 <p>The publisher schedules message k at t0 + k / rate and latency is measured from that schedule, so its own error (publish − schedule) is part of every latency: it should stay within 50 µs at p50 at low load. The load generator must spend less CPU per delivered message than the server, or the round measures the generator. What that precision costs (the clock's worker thread waking up, and the busy-wait of the last ~0.25 ms before each deadline) is measured and kept out of the server's CPU per message.</p>
 ${table(['scenario', 'transport', 'publish − schedule p50 / p99 / max', 'publisher clock CPU per message (kept out)', 'server CPU per message', 'load-generator CPU per message', 'generator / server'], rows.map((r) => [
     r.scenario, r.transport,
-    r.publishLagP50Us === undefined ? 'not recorded' : `${formatUs(r.publishLagP50Us)} / ${formatUs(r.publishLagP99Us ?? 0)} / ${formatUs(r.publishLagMaxUs ?? 0)}`,
+    r.publishLagP50Us === undefined ? 'none (nothing scheduled by the server, or not recorded)' : `${formatUs(r.publishLagP50Us)} / ${formatUs(r.publishLagP99Us ?? 0)} / ${formatUs(r.publishLagMaxUs ?? 0)}`,
     opt(r.spinUsPerMessage, formatCpu),
     formatCpu(r.serverCpuUsPerMessage),
     opt(r.loadgenCpuUsPerMessage, formatCpu),

@@ -233,6 +233,16 @@ describe('hub', () => {
     expect(second.publishLag?.count).toBe(5)
   })
 
+  it('records no publish lag for upstream-driven messages: their tSched is the client\'s', () => {
+    const hub = hubFor({ pattern: 'chat' })
+    hub.run(1000)
+    upstream(hub, 'c0', 1)
+    upstream(hub, 'c1', 1)
+    const stopped = hub.stop()
+    expect(stopped.published).toBe(2)
+    expect(stopped.publishLag?.count).toBe(0)
+  })
+
   it('reports the publisher\'s spin time per run: counted with the worker clock, 0 with setTimeout', async () => {
     // a 20 ms lead: the worker always wakes early enough to leave some spinning to the main thread
     const precise = hubFor({ ratePerSec: 20 }, { clock: createPublishClock({ leadUs: 20_000 }) })

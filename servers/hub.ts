@@ -75,7 +75,7 @@ export function createHub (config: ScenarioConfig, options: HubOptions = {}): Hu
   let upstreamOutsideRun = 0
   let lastWorkerCpuUs: number | undefined
 
-  function publish (state: FeedStream, tSchedUs: number, text: string | undefined): void {
+  function publish (state: FeedStream, tSchedUs: number, text: string | undefined): Envelope {
     const seq = state.ring.lastSeq + 1
     const env: Envelope = {
       stream: state.name,
@@ -88,9 +88,8 @@ export function createHub (config: ScenarioConfig, options: HubOptions = {}): Hu
     const message: HubMessage = { env, json: JSON.stringify(env) }
     feed.append(state, message)
     published++
-    // upstream messages carry the client's tSched: their lag includes the client → server leg
-    active?.publishLag.record(env.tSendUs - tSchedUs)
     active?.touched.add(state.name)
+    return env
   }
 
   function workerCpuSinceUs (run: ActiveRun): number | undefined {
@@ -161,7 +160,11 @@ export function createHub (config: ScenarioConfig, options: HubOptions = {}): Hu
         ratePerSec: config.ratePerSec,
         burstSize: config.burstSize,
         clock,
-        publish: (i, tSchedUs) => { publish(scheduled[i] as FeedStream, tSchedUs, undefined) },
+        publish: (i, tSchedUs) => {
+          // only the publisher's own schedule: an upstream message's tSched is the client's, and its lag is a network leg
+          const env = publish(scheduled[i] as FeedStream, tSchedUs, undefined)
+          active?.publishLag.record(env.tSendUs - tSchedUs)
+        },
       })
       return { epoch, t0Us }
     },
