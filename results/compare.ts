@@ -21,6 +21,10 @@ export interface CompareOptions {
   readonly metrics: readonly MetricKey[]
   /** Significance level; default ALPHA. */
   readonly alpha?: number
+  /** Bootstrap resamples per row; default BOOTSTRAP_ITERATIONS (fewer only for simulations that run compare thousands of times). */
+  readonly bootstrapIterations?: number
+  /** Also compare each transport with the scenario's first, round by round (never gating); default true. */
+  readonly hasCrossTransport?: boolean
 }
 
 /** One compared figure: a metric of one (scenario, transport), or its ratio to the scenario's reference transport. */
@@ -97,15 +101,15 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
       for (const metric of metrics) {
         const b = validRounds(base, scenario, transport).map(metric.of)
         const h = validRounds(head, scenario, transport).map(metric.of)
-        rows.push({ kind: 'absolute', scenario, transport, reference: null, ...describe(metric), ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha) })
+        rows.push({ kind: 'absolute', scenario, transport, reference: null, ...describe(metric), ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations) })
       }
     }
     for (const transport of transports.slice(1)) {
-      if (reference === undefined) break
+      if (reference === undefined || options.hasCrossTransport === false) break
       for (const metric of metrics) {
         const b = pairedRatios(base, scenario, transport, reference, metric)
         const h = pairedRatios(head, scenario, transport, reference, metric)
-        rows.push({ kind: 'cross-transport', scenario, transport, reference, ...describe(metric), unit: '×', ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha) })
+        rows.push({ kind: 'cross-transport', scenario, transport, reference, ...describe(metric), unit: '×', ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations) })
       }
     }
   }
@@ -161,7 +165,7 @@ export function firstDifference (base: unknown, head: unknown, path: string): { 
 }
 
 /** The figures of one row; its verdict is provisional until decide() has adjusted the family's p-values. */
-function judge (base: readonly number[], head: readonly number[], smallerIsBetter: boolean, thresholdPct: number, alpha: number) {
+function judge (base: readonly number[], head: readonly number[], smallerIsBetter: boolean, thresholdPct: number, alpha: number, iterations?: number) {
   const counts = { baseRounds: base.length, headRounds: head.length }
   if (base.length === 0 || head.length === 0) {
     return { ...counts, baseMedian: null, headMedian: null, ratio: null, changePct: null, interval: null, pValue: null, qValue: null, verdict: 'insufficient rounds' as Verdict }
@@ -170,7 +174,7 @@ function judge (base: readonly number[], head: readonly number[], smallerIsBette
   const headMedian = median(head)
   const ratio = ratioOf(headMedian, baseMedian)
   const changePct = (ratio - 1) * 100
-  const interval = bootstrapMedianRatio(base, head)
+  const interval = bootstrapMedianRatio(base, head, iterations === undefined ? {} : { iterations })
   const { pValue } = mannWhitneyU(head, base)
   const figures = { ...counts, baseMedian, headMedian, ratio, changePct, interval, pValue, qValue: null }
   // with too few rounds no p-value can fall below alpha, so "no change" would be a claim we cannot make
