@@ -1,4 +1,5 @@
 import type { CompareRow, Comparison, Verdict } from './compare.ts'
+import { sensitivityText } from './gate-sensitivity.ts'
 import { smallestPValue } from './stats.ts'
 
 /** Labels of the two compared runs, shown in the header (file names or commits). */
@@ -19,6 +20,7 @@ export function renderMarkdown (comparison: Comparison, labels: MarkdownLabels):
   lines.push(`${countText(gating)} (base ${code(labels.base)}, head ${code(labels.head)}, threshold ${comparison.thresholdPct}%, α = ${comparison.alpha}).`, '')
   lines.push(schedule(comparison), '')
   lines.push(howToRead(comparison), '')
+  lines.push(sensitivityText(), '')
   for (const scenario of unique(comparison.rows.map((r) => r.scenario))) {
     const rows = comparison.rows.filter((r) => r.scenario === scenario)
     const absolute = rows.filter((r) => r.kind === 'absolute')
