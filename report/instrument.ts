@@ -1,5 +1,6 @@
 import { summarizeHistogram } from '../core/histogram.ts'
-import type { RoundResult, RunResult } from '../results/schema.ts'
+import { formatCpuList } from '../core/cpu-list.ts'
+import type { CpuPinning, RoundResult, RunResult } from '../results/schema.ts'
 import { median } from '../results/stats.ts'
 import { mergeRoundHistograms } from '../results/summary.ts'
 import { formatCpu, formatNumber, formatUs } from './format.ts'
@@ -58,4 +59,11 @@ ${table(['scenario', 'transport', 'publish − schedule p50 / p99 / max', 'publi
     opt(r.loadgenCpuUsPerMessage, formatCpu),
     r.loadgenCpuUsPerMessage === undefined || r.serverCpuUsPerMessage <= 0 ? '–' : `${formatNumber(r.loadgenCpuUsPerMessage / r.serverCpuUsPerMessage)}×`,
   ]), 'instrument')}`
+}
+
+/** Where the server and the load generators ran, for the context table and the terminal. */
+export function describePinning (pinning: CpuPinning | undefined): string {
+  if (pinning === undefined) return 'not recorded'
+  if (pinning.server === null || pinning.loadgens === null) return `NOT PINNED: ${pinning.unpinnedReason ?? 'no reason recorded'}; server and load generators may share cores`
+  return `server on core ${formatCpuList(pinning.server)}, load generators on core ${formatCpuList(pinning.loadgens)} (taskset)`
 }

@@ -1,7 +1,7 @@
 import type { RunResult } from '../results/schema.ts'
 import { listInvalidRounds, listRerunRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
 import { checkClaims } from './claims.ts'
-import { instrumentRows } from './instrument.ts'
+import { describePinning, instrumentRows } from './instrument.ts'
 import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
 import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
 import { decideVerdicts, type VerdictCell } from './verdict.ts'
@@ -76,6 +76,7 @@ export function renderTerminalSummary (result: RunResult): string {
         r.scenario, r.transport, us(r.publishLagP50Us), us(r.publishLagP99Us), formatUs(r.serverCpuUsPerMessage), us(r.loadgenCpuUsPerMessage),
       ])))
   }
+  lines.push(`Cores: ${describePinning(result.options.cpus)}`)
   const faults = faultTable(result)
   if (faults.rows.length > 0) lines.push('', 'Faults (summed over rounds; unexplained = lost − gap notices − lost by clients cut as slow consumers):', formatTable(faults.headers, faults.rows))
   const restarted = result.rounds.filter((r) => r.restart !== undefined)

@@ -125,6 +125,16 @@ export const RampResultSchema = Type.Object({
   steps: Type.Array(RampStepSchema),
 }, { additionalProperties: false })
 
+/** Which cores the server and the load generators ran on (runner/cpu-pinning.ts). */
+export const CpuPinningSchema = Type.Object({
+  /** Cores of the server process, or null when it was not pinned. */
+  server: Type.Union([Type.Array(Int()), Type.Null()]),
+  /** Cores the load-generator processes shared, or null when they were not pinned. */
+  loadgens: Type.Union([Type.Array(Int()), Type.Null()]),
+  /** Why nothing was pinned (absent when pinned). */
+  unpinnedReason: Type.Optional(Type.String()),
+}, { additionalProperties: false })
+
 /** One run of `npm run bench`. */
 export const RunResultSchema = Type.Object({
   schemaVersion: Type.Literal(SCHEMA_VERSION),
@@ -158,6 +168,8 @@ export const RunResultSchema = Type.Object({
       side: Type.Union([Type.Literal('base'), Type.Literal('head')]),
       order: Type.String({ description: 'execution order of both sides\' one-round runs, A = base, B = head' }),
     }, { additionalProperties: false })),
+    /** Where the server and the load generators ran (absent: a result from before pinning was recorded). */
+    cpus: Type.Optional(CpuPinningSchema),
     /** Network profile between clients and server (absent: loopback, no proxy). */
     network: Type.Optional(Type.Object({
       name: Type.String(),
@@ -182,6 +194,8 @@ export const RunResultSchema = Type.Object({
 
 /** A result file's content. */
 export type RunResult = Static<typeof RunResultSchema>
+/** Where the server and the load generators ran. */
+export type CpuPinning = Static<typeof CpuPinningSchema>
 /** One measured round. */
 export type RoundResult = Static<typeof RoundResultSchema>
 /** One transport's client ramp. */

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { errors } from '../core/errors.ts'
 import { forkableEntry } from './bundle.ts'
+import { pinnedExec } from './cpu-pinning.ts'
 
 const STDERR_TAIL_BYTES = 4096
 
@@ -17,11 +18,14 @@ export interface Child<Out> {
   stderrTail (): string
 }
 
-/** Forks `entry` (a .ts file relative to the repo root; see forkableEntry) with IPC and piped stderr. */
-export function forkChild<Out extends { type: string }> (entry: string, args: readonly string[], label: string): Child<Out> {
+/**
+ * Forks `entry` (a .ts file relative to the repo root; see forkableEntry) with IPC and piped stderr,
+ * on `cpus` when given (started under taskset, so all its threads stay there).
+ */
+export function forkChild<Out extends { type: string }> (entry: string, args: readonly string[], label: string, cpus: readonly number[] | null = null): Child<Out> {
   const { path, execArgv } = forkableEntry(entry)
   const proc = fork(path, args, {
-    execArgv,
+    ...pinnedExec(cpus, execArgv),
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
   })

@@ -26,6 +26,13 @@ describe('bench command line', () => {
     expect([s.durationMs, s.clients, s.ratePerSec, s.payloadBytes]).toEqual([3000, 7, 50, 128])
   })
 
+  it('--server-cpus: a core the machine does not have is refused before any load, naming the option', () => {
+    const e = errorOf(() => parseBenchArgs(['--server-cpus', '4095']))
+    expect(e.code).toBe('BENCH_ERR_OPTION_INVALID')
+    expect(e.message).toMatch(/^Invalid --server-cpus: "4095" \(allowed: cores this machine lets the run use: /)
+    expect(parseBenchArgs(['--server-cpus', 'none']).cpus).toEqual({ server: null, loadgens: null, unpinnedReason: '--server-cpus none' })
+  })
+
   it('rejects an unknown transport naming it and the allowed ones', () => {
     const e = errorOf(() => parseBenchArgs(['--transport', 'ws,grpc']))
     expect(e.code).toBe('BENCH_ERR_UNKNOWN_TRANSPORT')

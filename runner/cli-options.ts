@@ -3,6 +3,7 @@ import { errors } from '../core/errors.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
 import { DEFAULT_SCENARIOS } from '../scenarios/catalog.ts'
+import { planCpuPinning, type CpuPinning } from './cpu-pinning.ts'
 import { networkProfileOf, NETWORK_PROFILE_NAMES, type NetworkProfile } from './network-profiles.ts'
 
 /** `npm run bench` options after parsing and checking; scenario overrides are applied by loadScenario. */
@@ -18,6 +19,8 @@ export interface BenchOptions {
   readonly injectedDelayUs: number
   readonly target: string | null
   readonly network: NetworkProfile
+  /** Cores of the server and the load generators (--server-cpus). */
+  readonly cpus: CpuPinning
   readonly json: boolean
   readonly outDir: string
   readonly reportPath: string
@@ -56,6 +59,8 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --payload BYTES      downstream payload size in bytes
   --write-policy P     per-tick | per-message (default: per-tick)
   --workers N          load-generator processes (default: 1, leaving a core for the server)
+  --server-cpus LIST   cores of the server, e.g. 0 or 0-1; the load generators share the others
+                       (default: the first core the run may use; none: pin nothing)
   --quick              CI-sized run: 1 round, 2 s windows
   --profile ci         regression-gate run: ${BENCH_PROFILES.ci.rounds} rounds, ${BENCH_PROFILES.ci.durationMs} ms windows after ${BENCH_PROFILES.ci.warmupMs} ms warm-up
                        (--rounds, --duration, --warmup still win)
@@ -87,6 +92,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
       payload: { type: 'string' },
       'write-policy': { type: 'string' },
       workers: { type: 'string' },
+      'server-cpus': { type: 'string' },
       quick: { type: 'boolean', default: false },
       profile: { type: 'string' },
       'inject-delay-us': { type: 'string' },
@@ -129,6 +135,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
     injectedDelayUs,
     target: v.target === undefined ? null : parseTarget(v.target),
     network: networkProfileOf(v.network),
+    cpus: planCpuPinning(v['server-cpus'], v.target === undefined ? null : parseTarget(v.target)),
     json: v.json,
     outDir: v.out,
     reportPath: v.report,

@@ -66,6 +66,7 @@ async function main (): Promise<number> {
       transports: [...options.transports],
       ...(options.profile === null ? {} : { profile: options.profile }),
       ...(options.injectedDelayUs > 0 ? { injectedDelayUs: options.injectedDelayUs } : {}),
+      cpus: options.cpus,
       ...(options.network.name === 'loopback' ? {} : { network: { ...options.network } }),
     },
     scenarios,

@@ -5,6 +5,7 @@ import { errors } from '../core/errors.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import { forkChild, type Child } from './children.ts'
 import { ControlClient } from './control-client.ts'
+import type { CpuPinning } from './cpu-pinning.ts'
 import type { NetworkProfile } from './network-profiles.ts'
 import { startNetworkProxy, type NetworkProxy } from './network-proxy.ts'
 import { restartWithTarget } from './preflight.ts'
@@ -22,6 +23,8 @@ export interface RoundPlan {
   readonly network: NetworkProfile
   /** Test mode only: passed to the started server as --inject-delay-us (absent or 0: off). */
   readonly injectedDelayUs?: number
+  /** Cores for the server and the load generators (absent: not pinned). */
+  readonly cpus?: CpuPinning
 }
 
 /** Everything the processes of one round reported, before it is turned into a RoundResult. */
@@ -62,7 +65,7 @@ export function forkRoundProcesses (plan: RoundPlan): RoundProcesses {
   const { scenario, transport } = plan
   const workers = splitClients(plan, '').length
   const loadgens = Array.from({ length: workers }, (_, w) =>
-    forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${w} (${scenario.name}, ${transport})`))
+    forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${w} (${scenario.name}, ${transport})`, plan.cpus?.loadgens ?? null))
   const server = plan.target === null ? startServer(plan, '0') : null
   // a failed start is reported by whoever awaits it (runRound), or dropped with the processes
   server?.catch(() => {})
@@ -173,7 +176,7 @@ async function startServer (plan: RoundPlan, port: string): Promise<{ server: Ch
   const server = forkChild<ServerToRunner>('servers/main.ts', [
     '--scenario-json', JSON.stringify(scenario), '--transport', transport, '--port', port, '--host', '127.0.0.1', '--idle',
     ...((plan.injectedDelayUs ?? 0) > 0 ? ['--inject-delay-us', String(plan.injectedDelayUs)] : []),
-  ], `server (${scenario.name}, ${transport})`)
+  ], `server (${scenario.name}, ${transport})`, plan.cpus?.server ?? null)
   try {
     const listening = await server.next((m): m is Extract<ServerToRunner, { type: 'listening' }> => m.type === 'listening',
       SERVER_START_TIMEOUT_MS, 'the server to listen')

@@ -1,5 +1,6 @@
 import type { ScenarioConfig } from '../core/config.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
+import type { CpuPinning } from './cpu-pinning.ts'
 import type { NetworkProfile } from './network-profiles.ts'
 import type { NotApplicable } from '../scenarios/catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
@@ -16,6 +17,8 @@ export interface RunPlanInput {
   readonly network: NetworkProfile
   /** Test mode only: delay the started servers add to every published batch, µs (absent or 0: off). */
   readonly injectedDelayUs?: number
+  /** Cores for the servers and load generators (absent: not pinned). */
+  readonly cpus?: CpuPinning
   /** Transports each scenario (by name) does not apply to, with the reason: not run, recorded as skipped. */
   readonly notApplicable?: Readonly<Record<string, NotApplicable>>
 }
@@ -49,7 +52,7 @@ export interface RunnerProgress {
 export function planRounds (input: RunPlanInput, random: () => number = Math.random): RoundPlan[] {
   const plans: RoundPlan[] = []
   const delayUs = input.injectedDelayUs ?? 0
-  const injected = delayUs > 0 ? { injectedDelayUs: delayUs } : {}
+  const injected = { ...(delayUs > 0 ? { injectedDelayUs: delayUs } : {}), ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
   for (let round = 1; round <= input.rounds; round++) {
     // ramp scenarios run in runner/ramp.ts; transports a scenario does not apply to are in listSkipped
     for (const scenario of input.scenarios.filter((s) => s.ramp.steps === 0)) {
