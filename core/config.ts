@@ -49,6 +49,12 @@ export const ScenarioSchema = Type.Object({
     // Only with servers the runner starts (not --target); reconciled against the new epoch (runner/round.ts)
     restartAtMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 0 }),
   }, { additionalProperties: false, default: {} }),
+  // the latency target this workload is judged by (the verdict, --capacity): delivery p99 at most p99Ms under the
+  // chosen network profile, and why that figure suits the product; --slo-p99 overrides it
+  slo: Type.Object({
+    p99Ms: Type.Number({ exclusiveMinimum: 0, maximum: 600_000, default: 100 }),
+    why: Type.String({ maxLength: 500, default: '' }),
+  }, { additionalProperties: false, default: {} }),
   ramp: Type.Object({
     // 0: one round with `clients`; N > 0: N steps of growing client counts up to `clients` (runner/ramp.ts)
     steps: Type.Integer({ minimum: 0, maximum: 20, default: 0 }),
@@ -81,10 +87,11 @@ export const ScenarioSchema = Type.Object({
 export type ScenarioConfig = Static<typeof ScenarioSchema>
 
 /** Scenario as a user writes it: any key may be left out except name and pattern. */
-export type ScenarioOptions = Partial<Omit<ScenarioConfig, 'transports' | 'faults' | 'ramp'>> & Pick<ScenarioConfig, 'name' | 'pattern'> & {
+export type ScenarioOptions = Partial<Omit<ScenarioConfig, 'transports' | 'faults' | 'ramp' | 'slo'>> & Pick<ScenarioConfig, 'name' | 'pattern'> & {
   transports?: { [K in keyof ScenarioConfig['transports']]?: Partial<ScenarioConfig['transports'][K]> }
   faults?: Partial<ScenarioConfig['faults']>
   ramp?: Partial<ScenarioConfig['ramp']>
+  slo?: Partial<ScenarioConfig['slo']>
 }
 
 /** The communication pattern of a scenario. */

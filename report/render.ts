@@ -2,6 +2,7 @@ import type { RunResult } from '../results/schema.ts'
 import { listInvalidRounds, summarizeRun, type ScenarioSummary } from '../results/summary.ts'
 import { CLIENT_SCRIPT, STYLES, chartJsSource, cspHash } from './assets.ts'
 import { PERCENTILE_TICKS, scenarioCharts } from './charts.ts'
+import { capacityHtml } from './capacity.ts'
 import { checkClaims } from './claims.ts'
 import { baselineHtml, contextHtml } from './context.ts'
 import { scenarioEvidenceHtml } from './evidence.ts'
@@ -50,10 +51,11 @@ export function renderReport (result: RunResult, options: RenderOptions = {}): s
 <header>
 <h1>Which realtime transport fits this workload?</h1>
 <p class="muted">WebSocket, Server-Sent Events, long-polling and short polling, measured on one Fastify server with one data feed. Run <code>${result.runId}</code>, ${result.environment.startedAt}, ${result.environment.cpuModel}.</p>
-<nav><a href="#verdict">Verdict</a><a href="#evidence">Evidence</a><a href="#claims">Claims</a>${baseline === undefined ? '' : html`<a href="#baseline">Baseline</a>`}<a href="#context">Context</a></nav>
+<nav><a href="#verdict">Verdict</a>${(result.capacity?.length ?? 0) > 0 ? html`<a href="#capacity">Capacity</a>` : ''}<a href="#evidence">Evidence</a><a href="#claims">Claims</a>${baseline === undefined ? '' : html`<a href="#baseline">Baseline</a>`}<a href="#context">Context</a></nav>
 ${bannersHtml(result, invalid, isFixture)}
 </header>
 ${verdictHtml(result, verdicts, summaries)}
+${capacityHtml(result)}
 <section id="evidence"><h2>Evidence per workload</h2>
 <p class="muted">Figures are medians over valid rounds with their intervals in brackets; percentiles come from the rounds' HDR histograms added together, never averaged.</p>
 ${summaries.map((s, i) => scenarioEvidenceHtml(s, i, charts[i] ?? []))}

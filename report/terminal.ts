@@ -5,6 +5,7 @@ import { describePinning, instrumentRows } from './instrument.ts'
 import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
 import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
 import { decideVerdicts, type VerdictCell } from './verdict.ts'
+import { capacityStepTable, capacitySummaryTable } from './capacity.ts'
 
 const HEADERS = ['scenario', 'transport', 'delivered msg/s (target)', 'p50', 'p99', 'p99.9', 'bytes/msg', 'lost', 'status'] as const
 const RIGHT_ALIGNED = new Set([2, 3, 4, 5, 6, 7])
@@ -47,6 +48,7 @@ function cellText (c: VerdictCell): string {
 
 /** The terminal summary of a run: key figures per (scenario, transport), the verdict, the claims, INVALID rounds. */
 export function renderTerminalSummary (result: RunResult): string {
+  if (result.rounds.length === 0 && (result.capacity?.length ?? 0) > 0) return capacitySummary(result)
   const summaries = summarizeRun(result)
   const rows = summaries.flatMap((s) => s.transports.map(row))
   // a run of ramps only has no rounds: no empty table
@@ -99,5 +101,19 @@ export function renderTerminalSummary (result: RunResult): string {
     for (const r of invalid) lines.push(`  ${r.scenario} / ${r.transport} round ${r.round}: ${r.reasons.join('; ')}`)
   }
   if (result.runId.startsWith('fixture-')) lines.unshift('TEST FIXTURE: synthetic values, not a measurement.')
+  return lines.join('\n')
+}
+
+/** The terminal summary of a --capacity run: every step, then one paragraph per search. */
+function capacitySummary (result: RunResult): string {
+  const steps = capacityStepTable(result)
+  const summary = capacitySummaryTable(result)
+  const lines = ['Capacity steps (server / generator CPU: cores busy, 100 % = one core):', formatTable(steps.headers, steps.rows), '', 'Capacity (measured maximum; the projection is an estimate):']
+  for (const row of summary.rows) {
+    const [scenario, transport, slo, maxLoad, perCore, connections, projected, endedBy] = row
+    lines.push(`  ${scenario} · ${transport} (SLO p99 ${slo}): max ${maxLoad}, ${perCore} deliveries/s per server core, ${connections} connections at the SLO`,
+      `    projected: ${projected}`, `    ended by: ${endedBy}`)
+  }
+  lines.push(`Cores: ${describePinning(result.options.cpus)}`)
   return lines.join('\n')
 }

@@ -125,6 +125,60 @@ export const RampResultSchema = Type.Object({
   steps: Type.Array(RampStepSchema),
 }, { additionalProperties: false })
 
+const CapacityStepSchema = Type.Object({
+  /** The load of this step in the search's dimension: clients, or messages per second (per stream, or per client for chat / rpc). */
+  load: Num(),
+  clients: Int(),
+  status: Type.Union([Type.Literal('passed'), Type.Literal('failed')]),
+  /** Why the step failed (empty when it passed). */
+  reasons: Type.Array(Type.String()),
+  p50Us: Type.Optional(Int()),
+  p99Us: Type.Optional(Int()),
+  deliveredPerSec: Type.Optional(Num()),
+  targetPerSec: Type.Optional(Num()),
+  lost: Type.Optional(Int()),
+  errors: Type.Optional(Int()),
+  serverCpuCores: Type.Optional(Num('server CPU in cores busy (1 = one core full), without the publisher clock\'s precision cost')),
+  serverCpuUsPerDelivery: Type.Optional(Num('server CPU µs per delivered message')),
+  loadgenCpuCores: Type.Optional(Num('load-generator CPU in cores busy, all its processes')),
+  loadgenCpuUsPerDelivery: Type.Optional(Num('load-generator CPU µs per delivered message')),
+  serverRssBytes: Type.Optional(Int()),
+  /** Server RSS growth per connected client before any message; only from steps of 1,000 connections or more. */
+  memoryPerConnectionBytes: Type.Optional(Num('bytes per idle connection')),
+  generatorSaturated: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false })
+
+/** One transport's capacity search (npm run bench -- --capacity): every step is a real round. */
+export const CapacityResultSchema = Type.Object({
+  scenario: Type.String(),
+  transport: TransportSchema,
+  /** What was raised: connected clients, or the message rate. */
+  dimension: Type.Union([Type.Literal('clients'), Type.Literal('ratePerSec')]),
+  sloP99Us: Num('a step passes only when its delivery p99 is at most this'),
+  /** Cores the server was pinned to (1 when it was not pinned). */
+  serverCores: Int(),
+  steps: Type.Array(CapacityStepSchema),
+  /** Highest load that passed, or null when none did. */
+  maxLoad: Type.Union([Num(), Type.Null()]),
+  maxDeliveriesPerSec: Type.Optional(Num('deliveries per second at the highest passing load')),
+  maxDeliveriesPerSecPerCore: Type.Optional(Num('the same per server core')),
+  maxConnectionsAtSlo: Type.Optional(Int('clients of the highest passing load')),
+  /** What ended the search. */
+  endedBy: Type.Object({
+    limit: Type.Union(['server-cpu', 'memory', 'file-descriptors', 'slo', 'delivery', 'generator', 'max-load', 'max-time'].map((l) => Type.Literal(l))),
+    detail: Type.String(),
+  }, { additionalProperties: false }),
+  timeCapHit: Type.Boolean(),
+  /** Where the server's cores would be full, from server CPU at two passing loads (a projection, not a measurement). */
+  projection: Type.Union([Type.Object({
+    fromLoads: Type.Array(Num(), { minItems: 2, maxItems: 2 }),
+    marginalCpuUsPerDelivery: Num('server CPU µs per extra delivery'),
+    fixedCpuCores: Num('server CPU at no load, cores (timers, heartbeats, idle connections)'),
+    deliveriesPerSec: Num('projected deliveries per second with the server cores full'),
+    load: Num('the same in the search\'s dimension'),
+  }, { additionalProperties: false }), Type.Null()]),
+}, { additionalProperties: false })
+
 /** Which cores the server and the load generators ran on (runner/cpu-pinning.ts). */
 export const CpuPinningSchema = Type.Object({
   /** Cores of the server process, or null when it was not pinned. */
@@ -188,6 +242,8 @@ export const RunResultSchema = Type.Object({
   }, { additionalProperties: false }))),
   /** Client ramps (scenarios with ramp.steps > 0), one per transport. */
   ramps: Type.Optional(Type.Array(RampResultSchema)),
+  /** Capacity searches (--capacity), one per (scenario, transport). */
+  capacity: Type.Optional(Type.Array(CapacityResultSchema)),
   /** True when every round is valid and reconciled. */
   valid: Type.Boolean(),
 }, { additionalProperties: false })
@@ -196,6 +252,10 @@ export const RunResultSchema = Type.Object({
 export type RunResult = Static<typeof RunResultSchema>
 /** Where the server and the load generators ran. */
 export type CpuPinning = Static<typeof CpuPinningSchema>
+/** One transport's capacity search. */
+export type CapacityResult = Static<typeof CapacityResultSchema>
+/** One step of a capacity search. */
+export type CapacityStep = CapacityResult['steps'][number]
 /** One measured round. */
 export type RoundResult = Static<typeof RoundResultSchema>
 /** One transport's client ramp. */

@@ -3,6 +3,7 @@ import { errors } from '../core/errors.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
 import { DEFAULT_SCENARIOS } from '../scenarios/catalog.ts'
+import { DEFAULT_CAPACITY_MAX_TIME_MS } from './capacity.ts'
 import { planCpuPinning, type CpuPinning } from './cpu-pinning.ts'
 import { networkProfileOf, NETWORK_PROFILE_NAMES, type NetworkProfile } from './network-profiles.ts'
 
@@ -26,6 +27,10 @@ export interface BenchOptions {
   readonly reportPath: string
   /** Scenario keys set from the command line (layered over the scenario: defaults < file < flags). */
   readonly overrides: Readonly<Record<string, unknown>>
+  /** --capacity: search each transport's highest passing load instead of running rounds. */
+  readonly capacity: boolean
+  /** Wall-clock budget of a --capacity run, ms. */
+  readonly maxTimeMs: number
   readonly help: boolean
 }
 
@@ -45,6 +50,9 @@ export type BenchProfileName = typeof BENCH_PROFILE_NAMES[number]
 export const BENCH_PROFILES: Readonly<Record<BenchProfileName, { readonly rounds: number, readonly durationMs: number, readonly warmupMs: number }>> = {
   ci: { rounds: 6, durationMs: 1_000, warmupMs: 300 },
 }
+
+/** Scenarios a --capacity run searches by default: one raised by rate, one by connections. */
+export const CAPACITY_SCENARIOS = ['ticker', 'fan-out-scale'] as const
 
 /** Usage text of `npm run bench`. */
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
@@ -68,6 +76,11 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
                        by N µs, to measure the gate against a known slowdown; refused otherwise
   --target URL         run the clients against a server started with npm run serve
   --network NAME       ${NETWORK_PROFILE_NAMES.join(' | ')}: delay and bandwidth added by a proxy (default: loopback)
+  --slo-p99 TIME       latency target: delivery p99 at most TIME, e.g. 50ms, 2s (default: the scenario's slo.p99Ms)
+  --capacity           per transport, raise the load (clients for fan-out-scale, the rate otherwise) ×2 per
+                       step, then bisect, to the highest load that stays valid, delivers ≥ 99 %, loses nothing
+                       and meets the SLO; every step is a real round (default scenarios: ${CAPACITY_SCENARIOS.join(',')})
+  --max-time TIME      budget of a --capacity run (default: ${DEFAULT_CAPACITY_MAX_TIME_MS / 60_000}m); a search that would overrun it stops and says so
   --json               print the result JSON on stdout
   --out DIR            where result files go (default: results)
   --report FILE        where the HTML report goes (default: report/index.html)
@@ -98,6 +111,9 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
       'inject-delay-us': { type: 'string' },
       target: { type: 'string' },
       network: { type: 'string', default: 'loopback' },
+      'slo-p99': { type: 'string' },
+      capacity: { type: 'boolean', default: false },
+      'max-time': { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'results' },
       report: { type: 'string', default: 'report/index.html' },
@@ -125,8 +141,11 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
   if (v.rate !== undefined) overrides.ratePerSec = parseNumber('--rate', v.rate, 'a number > 0')
   if (v.payload !== undefined) overrides.payloadBytes = parseNumber('--payload', v.payload, 'an integer >= 0 (bytes)')
   if (v['write-policy'] !== undefined) overrides.writePolicy = v['write-policy']
+  if (v['slo-p99'] !== undefined) overrides.slo = { p99Ms: parsePositiveDurationMs('--slo-p99', v['slo-p99']) }
+  if (v['max-time'] !== undefined && !v.capacity) throw new errors.BENCH_ERR_OPTION_INVALID('--max-time', JSON.stringify(v['max-time']), 'only with --capacity')
+  const maxTimeMs = v['max-time'] === undefined ? DEFAULT_CAPACITY_MAX_TIME_MS : parsePositiveDurationMs('--max-time', v['max-time'])
   return {
-    scenarios: list(v.scenario, DEFAULT_SCENARIOS.join(',')),
+    scenarios: list(v.scenario, (v.capacity ? CAPACITY_SCENARIOS : DEFAULT_SCENARIOS).join(',')),
     transports: transports as TransportName[],
     rounds: v.rounds === undefined ? (profile !== null ? BENCH_PROFILES[profile].rounds : quick ? 1 : 3) : positiveInt('--rounds', v.rounds, 1000),
     workers: v.workers === undefined ? 1 : positiveInt('--workers', v.workers, 64),
@@ -140,8 +159,17 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
     outDir: v.out,
     reportPath: v.report,
     overrides,
+    capacity: v.capacity,
+    maxTimeMs,
     help: v.help,
   }
+}
+
+/** parseDurationMs, refusing zero. */
+function parsePositiveDurationMs (option: string, text: string): number {
+  const ms = parseDurationMs(option, text)
+  if (!(ms > 0)) throw new errors.BENCH_ERR_OPTION_INVALID(option, JSON.stringify(text), 'a duration above zero such as 100ms or 2s')
+  return ms
 }
 
 /** Parses "5s", "1500ms", "2m" or a bare number of milliseconds. */

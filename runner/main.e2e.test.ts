@@ -87,6 +87,14 @@ describe('bad input is refused before any load, with one clear error', () => {
     ['unreachable target', () => ['--target', `http://127.0.0.1:${closedPort}`], /BENCH_ERR_TARGET_UNREACHABLE: Target http:\/\/127.0.0.1:\d+ is unreachable: connect ECONNREFUSED/, 1],
     ['unknown transport', () => ['--transport', 'grpc'], /Unknown transport "grpc" \(available: ws, sse, long-poll, poll\)/, 2],
     ['unknown network profile', () => ['--network', 'moon'], /Invalid --network: "moon" \(allowed: loopback, lan, wan, mobile\)/, 2],
+    ['SLO of zero', () => ['--capacity', '--slo-p99', '0'], /Invalid --slo-p99: "0" \(allowed: a duration above zero/, 2],
+    ['negative SLO', () => ['--slo-p99=-5ms'], /Invalid --slo-p99: "-5ms" \(allowed: a duration such as 500ms/, 2],
+    ['unparsable SLO', () => ['--slo-p99', 'fast'], /Invalid --slo-p99: "fast"/, 2],
+    ['a server core that does not exist', () => ['--server-cpus', '4095'], /Invalid --server-cpus: "4095" \(allowed: cores this machine lets the run use/, 2],
+    ['server cores leaving none for the generators', () => ['--server-cpus', '0-4095'], /Invalid --server-cpus: "0-4095"/, 2],
+    ['--capacity with a scenario that has no load dimension', () => ['--capacity', '--scenario', 'slow-consumer'],
+      /Invalid --capacity: with scenario "slow-consumer" \(allowed: a scenario whose load can be raised .*slow-consumer injects faults.slowClients\)/, 2],
+    ['--max-time without --capacity', () => ['--max-time', '1m'], /Invalid --max-time: "1m" \(allowed: only with --capacity\)/, 2],
   ]
 
   it.each(cases)('%s', async (_name, args, message, code) => {

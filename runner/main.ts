@@ -7,6 +7,7 @@ import { BENCH_USAGE, parseBenchArgs } from './cli-options.ts'
 import { loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
 import { checkMachineLimits, checkTarget } from './preflight.ts'
 import { runRamps } from './ramp.ts'
+import { loadDimensionOf, runCapacity } from './capacity.ts'
 import { listSkipped, planRounds, runPlans } from './suite.ts'
 import { isRunValid, SCHEMA_VERSION, type RunResult } from '../results/schema.ts'
 import { collectEnvironment } from '../results/environment.ts'
@@ -21,7 +22,10 @@ async function main (): Promise<number> {
     return EXIT.ok
   }
   const scenarios = options.scenarios.map((name) => loadScenario(name, options.overrides))
-  checkMachineLimits(scenarios)
+  // a --capacity search needs a load to raise: refused before any load
+  if (options.capacity) for (const s of scenarios) loadDimensionOf(s)
+  // a capacity search raises clients itself, up to what the machine allows
+  if (!options.capacity) checkMachineLimits(scenarios)
   if (options.target !== null) await checkTarget(options.target, scenarios, options.transports)
 
   if (options.injectedDelayUs > 0) {
@@ -33,27 +37,48 @@ async function main (): Promise<number> {
   const plans = planRounds(input)
   const showProgress = process.stderr.isTTY === true
   const t0 = performance.now()
-  const rounds = await runPlans(plans, {
-    roundStarted (plan, total) {
-      if (showProgress) process.stderr.write(`[${plan.order}/${total}] ${plan.scenario.name} · ${plan.transport} · round ${plan.round} … `)
-    },
-    roundFinished (r) {
-      if (!showProgress) return
-      const elapsed = ((performance.now() - t0) / 1000).toFixed(0)
-      const status = r.status === 'valid' ? 'ok' : `${r.status === 'rerun' ? 'run once more' : 'INVALID'}: ${r.invalidReasons.join('; ')}`
-      process.stderr.write(`p50 ${r.latency.p50Us} µs, p99 ${r.latency.p99Us} µs, ${r.deliveredPerSec.toFixed(0)} msg/s, lost ${r.counters.lost} — ${status} (${elapsed} s)\n`)
-    },
-  })
-  const ramps = await runRamps(input, options.quick, {
-    stepStarted (plan) {
-      if (showProgress) process.stderr.write(`[ramp] ${plan.scenario.name} · ${plan.transport} · ${plan.scenario.clients} clients … `)
-    },
-    stepFinished (_transport, step) {
-      if (!showProgress) return
-      const figures = step.p99Us === undefined ? '' : `p99 ${step.p99Us} µs, ${step.connectRatePerSec?.toFixed(0) ?? '?'} connects/s, `
-      process.stderr.write(`${figures}${step.status}${step.reasons.length > 0 ? `: ${step.reasons.join('; ')}` : ''}\n`)
-    },
-  })
+  if (options.capacity) {
+    const m = Math.round(options.maxTimeMs / 60_000)
+    process.stderr.write(`capacity search: ${scenarios.map((s) => s.name).join(', ')} × ${options.transports.join(', ')}, at most ${m >= 1 ? `${m} min` : `${options.maxTimeMs} ms`}\n`)
+  }
+  const rounds = options.capacity
+    ? []
+    : await runPlans(plans, {
+      roundStarted (plan, total) {
+        if (showProgress) process.stderr.write(`[${plan.order}/${total}] ${plan.scenario.name} · ${plan.transport} · round ${plan.round} … `)
+      },
+      roundFinished (r) {
+        if (!showProgress) return
+        const elapsed = ((performance.now() - t0) / 1000).toFixed(0)
+        const status = r.status === 'valid' ? 'ok' : `${r.status === 'rerun' ? 'run once more' : 'INVALID'}: ${r.invalidReasons.join('; ')}`
+        process.stderr.write(`p50 ${r.latency.p50Us} µs, p99 ${r.latency.p99Us} µs, ${r.deliveredPerSec.toFixed(0)} msg/s, lost ${r.counters.lost} — ${status} (${elapsed} s)\n`)
+      },
+    })
+  const capacity = !options.capacity
+    ? []
+    : await runCapacity(input, { maxTimeMs: options.maxTimeMs, cpus: options.cpus }, {
+      stepStarted (plan, load, dimension) {
+        const what = dimension === 'clients' ? `${load.toLocaleString('en-US')} clients` : `${load.toLocaleString('en-US')} msg/s × ${plan.scenario.clients} clients`
+        process.stderr.write(`[capacity] ${plan.scenario.name} · ${plan.transport} · ${what} … `)
+      },
+      stepFinished (_transport, step) {
+        const cpu = step.serverCpuCores === undefined ? '' : `server ${(step.serverCpuCores * 100).toFixed(0)} % of a core, generator ${((step.loadgenCpuCores ?? 0) * 100).toFixed(0)} %, `
+        const figures = step.p99Us === undefined ? '' : `p99 ${(step.p99Us / 1000).toFixed(1)} ms, ${Math.round(step.deliveredPerSec ?? 0).toLocaleString('en-US')} deliveries/s, ${cpu}`
+        process.stderr.write(`${figures}${step.status}${step.reasons.length > 0 ? `: ${step.reasons.join('; ')}` : ''}\n`)
+      },
+    })
+  const ramps = options.capacity
+    ? []
+    : await runRamps(input, options.quick, {
+      stepStarted (plan) {
+        if (showProgress) process.stderr.write(`[ramp] ${plan.scenario.name} · ${plan.transport} · ${plan.scenario.clients} clients … `)
+      },
+      stepFinished (_transport, step) {
+        if (!showProgress) return
+        const figures = step.p99Us === undefined ? '' : `p99 ${step.p99Us} µs, ${step.connectRatePerSec?.toFixed(0) ?? '?'} connects/s, `
+        process.stderr.write(`${figures}${step.status}${step.reasons.length > 0 ? `: ${step.reasons.join('; ')}` : ''}\n`)
+      },
+    })
   const result: RunResult = {
     schemaVersion: SCHEMA_VERSION,
     runId: `${startedAt.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`,
@@ -73,6 +98,7 @@ async function main (): Promise<number> {
     rounds,
     ...(skipped.length > 0 ? { skipped } : {}),
     ...(ramps.length > 0 ? { ramps } : {}),
+    ...(capacity.length > 0 ? { capacity } : {}),
     // a ramp is meant to end at a failed step: that is its measurement, not an untrustworthy run
     valid: isRunValid(rounds),
   }

@@ -12,6 +12,7 @@ import type { ScenarioDefinition } from './definition.ts'
 export const burst: ScenarioDefinition = {
   name: 'burst',
   description: 'Quiet, then 100 messages at once every 0.5 s to 20 clients (batching vs streaming).',
+  slo: { p99Ms: 200, why: 'a burst of updates (a page of results, a reconnect backlog) should land within 200 ms of being due' },
   pattern: 'broadcast',
   clients: 20,
   ratePerSec: 200,

@@ -9,6 +9,7 @@ import type { ScenarioOptions } from '../core/config.ts'
 export const chat: ScenarioOptions = {
   name: 'chat',
   description: 'Every client sends lines; the server broadcasts each line to all (upstream + fan-out).',
+  slo: { p99Ms: 200, why: 'a line that shows up within 200 ms reads as instant in conversation; typing indicators tolerate no more' },
   pattern: 'chat',
   clients: 20,
   ratePerSec: 2,

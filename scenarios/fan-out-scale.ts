@@ -13,6 +13,7 @@ import type { ScenarioDefinition } from './definition.ts'
 export const fanOutScale: ScenarioDefinition = {
   name: 'fan-out-scale',
   description: 'Ramp to 15,000 clients of a 1 msg/s broadcast: connect rate, p99, memory per connection, max clients at p99 < 500 ms.',
+  slo: { p99Ms: 500, why: 'a live page for a big event tolerates half a second; the same bar the ramp uses' },
   pattern: 'broadcast',
   clients: 15_000,
   ratePerSec: 1,

@@ -10,6 +10,7 @@ import type { ScenarioOptions } from '../core/config.ts'
 export const largePayload: ScenarioOptions = {
   name: 'large-payload',
   description: '64 KiB messages to 10 clients (throughput, CPU, memory); --payload 1048576 for 1 MiB.',
+  slo: { p99Ms: 500, why: 'a 64 KiB+ snapshot (a document, a chart refresh) is fine within half a second' },
   pattern: 'broadcast',
   clients: 10,
   ratePerSec: 20,

@@ -10,6 +10,7 @@ import type { ScenarioOptions } from '../core/config.ts'
 export const notifications: ScenarioOptions = {
   name: 'notifications',
   description: 'Many mostly idle clients, rare small pushes to each (idle cost, delivery latency).',
+  slo: { p99Ms: 2000, why: 'a badge that updates within 2 s of the event is on time; nobody watches it tick' },
   pattern: 'per-client',
   clients: 1_000,
   ratePerSec: 0.2,

@@ -24,6 +24,7 @@ const FEED = {
 export const reconnect: ScenarioDefinition = {
   name: 'reconnect',
   description: 'The server drops 10% of the connections every second: recovery time, replayed, duplicated and lost messages.',
+  slo: { p99Ms: 1000, why: 'while connections drop and resume, delivery within 1 s of being due keeps the feed usable' },
   ...FEED,
   faults: { dropSharePerSec: 0.1 },
 }
@@ -41,6 +42,7 @@ export const reconnect: ScenarioDefinition = {
 export const reconnectRestart: ScenarioDefinition = {
   name: 'reconnect-restart',
   description: 'The server process is killed mid-run and replaced on the same port: every client resumes into the new epoch (one reset each).',
+  slo: { p99Ms: 1000, why: 'across a server restart, delivery within 1 s of being due keeps the feed usable' },
   ...FEED,
   faults: { restartAtMs: 3_000 },
 }

@@ -9,6 +9,7 @@ import type { ScenarioOptions } from '../core/config.ts'
 export const rpc: ScenarioOptions = {
   name: 'rpc',
   description: 'Client request, server answer to the sender (round-trip latency and bytes).',
+  slo: { p99Ms: 300, why: 'a request answered within 300 ms round trip keeps an interactive action feeling immediate' },
   pattern: 'request-response',
   clients: 20,
   ratePerSec: 10,

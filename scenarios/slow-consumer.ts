@@ -14,6 +14,7 @@ import type { ScenarioDefinition } from './definition.ts'
 export const slowConsumer: ScenarioDefinition = {
   name: 'slow-consumer',
   description: 'One of 10 clients stops reading 32 KiB snapshots at 50/s: it is cut at the 1 MiB cap, the others are unaffected.',
+  slo: { p99Ms: 200, why: 'the clients that keep reading must stay as fast as in a normal broadcast: 200 ms' },
   pattern: 'broadcast',
   clients: 10,
   ratePerSec: 50,

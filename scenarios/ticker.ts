@@ -9,6 +9,7 @@ import type { ScenarioOptions } from '../core/config.ts'
 export const ticker: ScenarioOptions = {
   name: 'ticker',
   description: 'Server → client broadcast of small, frequent updates (market data, game state).',
+  slo: { p99Ms: 50, why: 'a price or game-state tick older than a few frames (about 50 ms at 20–60 Hz) is visibly stale' },
   pattern: 'broadcast',
   clients: 20,
   ratePerSec: 200,
