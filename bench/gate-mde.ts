@@ -1,5 +1,5 @@
 /**
- * npm run bench:gate-mde -- DIR [DIR …] [--splits N] [--sizes 5,10,20,30,50] [--seed S] [--threshold 10%]
+ * npm run bench:gate-mde -- DIR [DIR …] [--splits N] [--sizes 5,10,20,30,50] [--seed S] [--threshold 10%] [--pool K]
  *
  * The smallest regression the CI gate catches, per metric, from real identical-code measurements. Each
  * DIR is the --out of one `npm run bench:ab` of IDENTICAL code (DIR/base/latest.json, DIR/head/latest.json),
@@ -12,6 +12,12 @@
  * smallest s whose detection rate is ≥ 95 %. Only the injected metric's values change; everything else
  * is as measured. Each comparison is compare() itself, with 1,000 bootstrap resamples instead of 10,000
  * (the interval's edges move by a fraction of a percent) and without the cross-transport rows, which never gate.
+ *
+ * --pool K answers "how many rounds would it take?" without new runs: the rounds of K consecutive runs are
+ * pooled before the split, so each side gets K times the rounds. Rounds from different runs carry the drift
+ * between runs as well as the noise within one, so the detection rates this gives are conservative (an
+ * interleaved run of that many rounds sees less noise); the false-alarm rate stays what the rule allows,
+ * because a random split of pooled rounds is still exchangeable.
  */
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
@@ -29,6 +35,7 @@ const { values, positionals } = parseArgs({
     sizes: { type: 'string', default: '0,5,10,15,20,30,50,100' },
     seed: { type: 'string', default: '11' },
     threshold: { type: 'string', default: `${DEFAULT_THRESHOLD_PCT}%` },
+    pool: { type: 'string', default: '1' },
   },
 })
 if (positionals.length === 0) {
@@ -39,7 +46,27 @@ const splits = Number(values.splits)
 const sizesPct = values.sizes.split(',').map(Number)
 const thresholdPct = Number(values.threshold.replace(/%$/, ''))
 const random = mulberry32(Number(values.seed) >>> 0)
-const runs = positionals.map((dir) => ({ base: readResult(join(dir, 'base', 'latest.json')), head: readResult(join(dir, 'head', 'latest.json')) }))
+const pool = Number(values.pool)
+if (!Number.isInteger(pool) || pool < 1 || pool > positionals.length) {
+  process.stderr.write(`--pool must be an integer from 1 to the number of DIRs (${positionals.length}), not ${JSON.stringify(values.pool)}\n`)
+  process.exit(2)
+}
+const measured = positionals.map((dir) => ({ base: readResult(join(dir, 'base', 'latest.json')), head: readResult(join(dir, 'head', 'latest.json')) }))
+/** K runs as one: their rounds renumbered one after the other (the options of the first run, rounds summed). */
+function pooled (group: ReadonlyArray<{ base: RunResult, head: RunResult }>): { base: RunResult, head: RunResult } {
+  const join1 = (side: 'base' | 'head'): RunResult => {
+    const first = (group[0] as { base: RunResult, head: RunResult })[side]
+    let offset = 0
+    const rounds: RoundResult[] = []
+    for (const run of group) {
+      rounds.push(...run[side].rounds.map((r) => ({ ...r, round: r.round + offset })))
+      offset += run[side].options.rounds
+    }
+    return { ...first, options: { ...first.options, rounds: offset }, rounds }
+  }
+  return { base: join1('base'), head: join1('head') }
+}
+const runs = Array.from({ length: Math.floor(measured.length / pool) }, (_, g) => pooled(measured.slice(g * pool, (g + 1) * pool)))
 
 /** A copy of a round with one metric made worse by `factor` (× for smaller-is-better, ÷ for throughput). */
 function worsen (round: RoundResult, key: MetricKey, factor: number): RoundResult {
@@ -113,7 +140,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(0)}%`
 const lines: string[] = []
 const first = runs[0] as { base: RunResult }
 lines.push(`gate detection by injected regression size: ${runs.length} identical-code bench:ab runs × ${splits} random splits each ` +
-  `(${first.base.options.rounds} + ${first.base.options.rounds} rounds per run, profile ${first.base.options.profile ?? 'none'}), threshold ${thresholdPct}%`)
+  `(${first.base.options.rounds} + ${first.base.options.rounds} rounds per run${pool > 1 ? `, each the rounds of ${pool} runs pooled` : ''}, profile ${first.base.options.profile ?? 'none'}), threshold ${thresholdPct}%`)
 lines.push('false alarms (no injection, whole gate): ' + (() => {
   const c = cellOf(`${METRICS[0]?.key ?? 'p50'}|0|none`)
   const [lo, hi] = wilson(c.failed, c.trials)

@@ -1,4 +1,3 @@
-import { buildConnector, Pool } from 'undici'
 import type { ScenarioConfig } from '../core/config.ts'
 import type { UpstreamMessage } from '../core/envelope.ts'
 import type { ByteCounter, ClientConnection, ConnectionClosed, ClientSink } from '../core/adapters.ts'
@@ -6,33 +5,63 @@ import { ReadGate } from './read-gate.ts'
 import { nowUs } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
 import { PATHS } from '../core/wire-protocol.ts'
-
-// One socket for the downstream request (SSE stream, held or periodic poll), one for upstream POSTs:
-// more would hide HTTP/1.1's head-of-line cost, fewer would queue upstream behind a held poll.
-const CONNECTIONS_PER_CLIENT = 2
+import { Http1Lane, type ResponseHandler } from './http1-client.ts'
 
 /**
- * A per-connection undici pool whose every socket is handed to the client's byte counter, with the
- * scenario's client timeouts.
+ * One client's HTTP/1.1 connections: one lane for the downstream request (SSE stream, held or periodic
+ * poll), one for upstream POSTs: more would hide HTTP/1.1's head-of-line cost, fewer would queue upstream
+ * behind a held poll. Upstream POSTs wait their turn on their lane, oldest first.
  */
-export function createCountingPool (baseUrl: string, config: ScenarioConfig, bytes: ByteCounter): Pool {
-  const connector = buildConnector({ timeout: config.clientTimeoutMs })
-  return new Pool(baseUrl, {
-    connections: CONNECTIONS_PER_CLIENT,
-    headersTimeout: config.clientTimeoutMs,
-    bodyTimeout: config.clientTimeoutMs,
-    connect (options, callback) {
-      connector(options, (err, socket) => {
-        // undici passes an undefined socket (not null) on failure
-        if (err == null && socket != null) {
-          bytes.track(socket)
-          callback(null, socket)
-        } else {
-          callback(err ?? new Error('connect failed'), null)
-        }
-      })
-    },
-  })
+export class HttpClient {
+  readonly down: Http1Lane
+  private readonly up: Http1Lane
+  private readonly upstream: Array<() => void> = []
+  private isUpBusy = false
+
+  constructor (baseUrl: string, config: ScenarioConfig, bytes: ByteCounter) {
+    const options = { timeoutMs: config.clientTimeoutMs, bytes }
+    this.down = new Http1Lane(baseUrl, options)
+    this.up = new Http1Lane(baseUrl, options)
+  }
+
+  /** POSTs one upstream message after those before it; rejects unless the server answers 204. */
+  post (message: UpstreamMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const send = (): void => {
+        let statusCode = 0
+        this.up.request('POST', PATHS.upstream, 'content-type: application/json\r\n', JSON.stringify(message), {
+          onHead (status) { statusCode = status },
+          onData () {},
+          onEnd: () => {
+            this.next()
+            if (statusCode === 204) resolve()
+            else reject(new errors.BENCH_ERR_PROTOCOL('upstream', `POST ${PATHS.upstream} answered ${statusCode}, expected 204`))
+          },
+          onError: (err) => { this.next(); reject(err) },
+        })
+      }
+      if (this.isUpBusy) {
+        this.upstream.push(send)
+      } else {
+        this.isUpBusy = true
+        send()
+      }
+    })
+  }
+
+  /** Closes both lanes; requests in flight or waiting fail. */
+  destroy (): void {
+    this.down.destroy()
+    this.up.destroy()
+    // waiting POSTs run into the destroyed lane, which fails them at once
+    for (const send of this.upstream.splice(0)) send()
+  }
+
+  private next (): void {
+    const send = this.upstream.shift()
+    if (send === undefined) this.isUpBusy = false
+    else send()
+  }
 }
 
 /** The path and query of a downstream request: client, stream and any extra parameters that are set. */
@@ -49,54 +78,35 @@ export interface TextAnswer {
   readonly recvUs: number
 }
 
-/**
- * GETs `path` on the pool and collects the whole body. A dispatch handler rather than pool.request,
- * which builds a Readable body stream (and its promises) per response: a poll is sent thousands of
- * times a second. Rejects on a network error, a client timeout, or the pool being destroyed.
- */
-export function getText (pool: Pool, path: string): Promise<TextAnswer> {
+/** GETs `path` on the client's downstream lane and collects the whole body. Rejects on a network error, a client timeout, or the client being closed. */
+export function getText (client: HttpClient, path: string): Promise<TextAnswer> {
   return new Promise((resolve, reject) => {
     let statusCode = 0
     let chunks: Buffer[] = []
-    pool.dispatch({ method: 'GET', path }, {
-      // undici 7 handler API: onRequestStart marks the handler as one (without it undici expects the old callbacks)
-      onRequestStart () {},
-      onResponseStart (_controller, status) {
-        // a 1xx answer is followed by the real one
+    const handler: ResponseHandler = {
+      onHead (status) {
         statusCode = status
         chunks = []
       },
-      onResponseData (_controller, chunk) { chunks.push(chunk) },
-      onResponseEnd () {
+      onData (chunk) { chunks.push(chunk) },
+      onEnd () {
         const recvUs = nowUs()
         const body = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks)
         resolve({ statusCode, text: body.toString('utf8'), recvUs })
       },
-      onResponseError (_controller, err) { reject(err) },
-    })
+      onError: reject,
+    }
+    client.down.request('GET', path, '', undefined, handler)
   })
-}
-
-/** POSTs one upstream message (sse, long-poll, poll); rejects unless the server answers 204. */
-export async function postUpstream (pool: Pool, message: UpstreamMessage): Promise<void> {
-  const res = await pool.request({
-    method: 'POST',
-    path: PATHS.upstream,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(message),
-  })
-  await res.body.dump()
-  if (res.statusCode !== 204) {
-    throw new errors.BENCH_ERR_PROTOCOL('upstream', `POST ${PATHS.upstream} answered ${res.statusCode}, expected 204`)
-  }
 }
 
 /**
  * The ClientConnection of an HTTP transport (sse, long-poll, poll): `read` is its downstream loop over
- * the pool and resolves (or rejects) when the connection ended without close(); the session is told
- * through sink.closed. Upstream goes by POST on the same pool; pausing stops the loop at its next read.
+ * the client and resolves (or rejects) when the connection ended without close(); the session is told
+ * through sink.closed. Upstream goes by POST on the client's second lane; pausing stops reading the
+ * downstream socket (and a polling loop at its next request).
  */
-export function httpConnection (pool: Pool, abort: AbortController, sink: ClientSink,
+export function httpConnection (client: HttpClient, abort: AbortController, sink: ClientSink,
   read: (gate: ReadGate) => Promise<ConnectionClosed>): ClientConnection {
   let isClosing = false
   const gate = new ReadGate()
@@ -107,19 +117,26 @@ export function httpConnection (pool: Pool, abort: AbortController, sink: Client
     if (isClosing) return
     isClosing = true
     abort.abort()
-    pool.destroy().catch(() => {})
+    client.destroy()
     sink.closed(info)
   })
   return {
-    send: (message) => postUpstream(pool, message),
+    send: (message) => client.post(message),
     async close () {
       isClosing = true
       gate.resume()
+      client.down.resume()
       abort.abort()
-      await pool.destroy()
+      client.destroy()
       await loop
     },
-    pauseReading: () => { gate.pause() },
-    resumeReading: () => { gate.resume() },
+    pauseReading: () => {
+      gate.pause()
+      client.down.pause()
+    },
+    resumeReading: () => {
+      gate.resume()
+      client.down.resume()
+    },
   }
 }

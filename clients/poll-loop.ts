@@ -2,7 +2,7 @@ import type { ClientConnectOptions, ClientConnection } from '../core/adapters.ts
 import type { PollBatch } from '../core/envelope.ts'
 import { sleep } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
-import { createCountingPool, downstreamPath, getText, httpConnection } from './http-pool.ts'
+import { downstreamPath, getText, HttpClient, httpConnection } from './http-pool.ts'
 
 /** How a polling transport paces its requests; the only thing long-poll and poll differ in besides the route. */
 export interface PollPacing {
@@ -20,7 +20,7 @@ export interface PollPacing {
  */
 export async function connectPolling (options: ClientConnectOptions, pacing: PollPacing): Promise<ClientConnection> {
   const { baseUrl, clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
-  const pool = createCountingPool(baseUrl, config, bytes)
+  const client = new HttpClient(baseUrl, config, bytes)
   const abort = new AbortController()
   let cursor = afterSeq
   let epoch = afterEpoch
@@ -30,8 +30,8 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
 
   async function pollOnce (isFirst: boolean): Promise<void> {
     const wait = isFirst && pacing.isHeld && cursor !== undefined ? 0 : undefined
-    // no per-request AbortSignal: close() destroys the pool, which fails the request in flight
-    const { statusCode, text, recvUs } = await getText(pool, prefix + (cursor === undefined ? '' : `&cursor=${cursor}`) +
+    // no per-request AbortSignal: close() destroys the client, which fails the request in flight
+    const { statusCode, text, recvUs } = await getText(client, prefix + (cursor === undefined ? '' : `&cursor=${cursor}`) +
       (epoch === undefined ? '' : `&epoch=${encodeURIComponent(epoch)}`) + (wait === undefined ? '' : `&wait=${wait}`))
     if (statusCode !== 200) {
       const err = new errors.BENCH_ERR_PROTOCOL(pacing.path, `GET answered ${statusCode}: ${text.slice(0, 200)}`)
@@ -48,12 +48,12 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
   try {
     await pollOnce(true)
   } catch (err) {
-    await pool.destroy()
+    client.destroy()
     throw err
   }
   bytes.markSetupDone()
 
-  return httpConnection(pool, abort, sink, async (gate) => {
+  return httpConnection(client, abort, sink, async (gate) => {
     for (let k = 1; !abort.signal.aborted; k++) {
       // paused: a polling client that stops reading stops asking
       if (gate.isPaused) await gate.passage()

@@ -1,86 +1,88 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
-import type { Dispatcher } from 'undici'
-import type { ClientConnectOptions, ClientConnection, ClientSink, ClientTransport } from '../core/adapters.ts'
+import type { ClientConnectOptions, ClientConnection, ClientSink, ClientTransport, ConnectionClosed } from '../core/adapters.ts'
 import type { GapNotice } from '../core/envelope.ts'
 import { nowUs } from '../core/clock.ts'
 import { isGap, parseDownstream } from '../core/envelope.ts'
 import { errors } from '../core/errors.ts'
 import { PATHS } from '../core/wire-protocol.ts'
-import { createCountingPool, downstreamPath, httpConnection } from './http-pool.ts'
-import type { ReadGate } from './read-gate.ts'
+import { downstreamPath, HttpClient, httpConnection } from './http-pool.ts'
 
-/** Server-Sent Events client: one streaming GET down (undici, eventsource-parser), HTTP POSTs up. */
+/** Server-Sent Events client: one streaming GET down (the suite's HTTP/1.1 client, eventsource-parser), HTTP POSTs up. */
 export const sseClient: ClientTransport = {
   name: 'sse',
   connect,
 }
 
-async function connect (options: ClientConnectOptions): Promise<ClientConnection> {
+/**
+ * Opens the event stream: resolves once the server answered 200 text/event-stream, then feeds every
+ * piece of the body to the parser as it arrives, until the stream ends or fails (the session is told
+ * through sink.closed and resumes from its last seq with Last-Event-ID).
+ */
+function connect (options: ClientConnectOptions): Promise<ClientConnection> {
   const { baseUrl, clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
-  const pool = createCountingPool(baseUrl, config, bytes)
+  const client = new HttpClient(baseUrl, config, bytes)
   const abort = new AbortController()
-  const headers: Record<string, string> = { accept: 'text/event-stream' }
   // HTML Standard, server-sent events: the resume point travels as Last-Event-ID
-  if (afterSeq !== undefined) headers['last-event-id'] = String(afterSeq)
-  let body: Dispatcher.ResponseData['body']
-  try {
-    const res = await pool.request({
-      method: 'GET',
-      path: downstreamPath(PATHS.sse, clientId, stream, { epoch: afterEpoch }),
-      headers,
-      signal: abort.signal,
-    })
-    body = res.body
-    const type = String(res.headers['content-type'] ?? '')
-    if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
-      await body.dump()
-      throw new errors.BENCH_ERR_PROTOCOL('sse', `GET ${PATHS.sse} answered ${res.statusCode} ${type}, expected 200 text/event-stream`)
-    }
-  } catch (err) {
-    await pool.destroy()
-    throw err
-  }
-  bytes.markSetupDone()
-
-  return httpConnection(pool, abort, sink, async (gate) => ({ reason: await pump(body, sink, gate) }))
-}
-
-/** Feeds the event stream to the parser until it ends; resolves with why it ended. */
-async function pump (body: Dispatcher.ResponseData['body'], sink: ClientSink, gate: ReadGate): Promise<string> {
+  const headers = 'accept: text/event-stream\r\n' + (afterSeq === undefined ? '' : `last-event-id: ${afterSeq}\r\n`)
   const decoder = new TextDecoder()
   let recvUs = 0
   let serverError: string | undefined
-  const parser = createParser({
-    onEvent (event: EventSourceMessage) {
-      switch (event.event) {
-        case undefined:
-        case 'message': {
-          const item = parseDownstream(event.data)
-          if (isGap(item)) sink.gap(item)
-          else sink.message(item, recvUs)
-          break
+  const parser = createParser({ onEvent: (event) => { serverError = onEvent(event, sink, recvUs) ?? serverError } })
+  return new Promise((resolve, reject) => {
+    let ended: ((info: ConnectionClosed) => void) | undefined
+    let isOpen = false
+    const streamEnded = new Promise<ConnectionClosed>((resolve) => { ended = resolve })
+    client.down.request('GET', downstreamPath(PATHS.sse, clientId, stream, { epoch: afterEpoch }), headers, undefined, {
+      onHead (statusCode, type) {
+        if (statusCode !== 200 || !type.startsWith('text/event-stream')) {
+          // rejected first: closing the client fails this request too, and its error must not be the one reported
+          reject(new errors.BENCH_ERR_PROTOCOL('sse', `GET ${PATHS.sse} answered ${statusCode} ${type}, expected 200 text/event-stream`))
+          client.destroy()
+          return
         }
-        case 'gap':
-          sink.gap(JSON.parse(event.data) as GapNotice)
-          break
-        case 'error':
-          serverError = `server error event: ${event.data}`
-          break
-        default:
-          throw new Error(`unknown event type ${JSON.stringify(event.event)}`)
-      }
-    },
+        isOpen = true
+        bytes.markSetupDone()
+        resolve(httpConnection(client, abort, sink, () => streamEnded))
+      },
+      onData (chunk) {
+        if (!isOpen) return
+        recvUs = nowUs()
+        try {
+          parser.feed(decoder.decode(chunk, { stream: true }))
+        } catch (err) {
+          client.destroy()
+          ended?.({ reason: serverError ?? (err as Error).message })
+        }
+      },
+      onEnd () { ended?.({ reason: serverError ?? 'event stream ended by the server' }) },
+      onError (err) {
+        if (!isOpen) {
+          client.destroy()
+          reject(err)
+        } else {
+          ended?.({ reason: serverError ?? err.message })
+        }
+      },
+    })
   })
-  try {
-    for await (const chunk of body) {
-      // paused: the body is not pulled, undici stops reading the socket once its buffer is full
-      await gate.passage()
-      recvUs = nowUs()
-      parser.feed(decoder.decode(chunk, { stream: true }))
+}
+
+/** Hands one parsed event to the session; returns the server's error text for an error event. */
+function onEvent (event: EventSourceMessage, sink: ClientSink, recvUs: number): string | undefined {
+  switch (event.event) {
+    case undefined:
+    case 'message': {
+      const item = parseDownstream(event.data)
+      if (isGap(item)) sink.gap(item)
+      else sink.message(item, recvUs)
+      return undefined
     }
-    return serverError ?? 'event stream ended by the server'
-  } catch (err) {
-    body.destroy()
-    return serverError ?? (err as Error).message
+    case 'gap':
+      sink.gap(JSON.parse(event.data) as GapNotice)
+      return undefined
+    case 'error':
+      return `server error event: ${event.data}`
+    default:
+      throw new Error(`unknown event type ${JSON.stringify(event.event)}`)
   }
 }

@@ -49,7 +49,9 @@ describe('built-in scenarios through the runner', () => {
       const r = await roundOf('reconnect-restart', transport, {
         clients: 4,
         ratePerSec: 50,
-        durationMs: 2_000,
+        // the new server must start and every client find it with time to spare: a loaded machine takes
+        // over a second to fork a server, and a window that ended meanwhile would leave nothing to reset to
+        durationMs: 4_000,
         faults: { restartAtMs: 1_000 },
         transports: { poll: { intervalMs: 20 }, longPoll: { holdMs: 500 } },
       })
