@@ -3,7 +3,8 @@ import type { TransportName } from '../core/wire-protocol.ts'
 import type { NetworkProfile } from './network-profiles.ts'
 import type { NotApplicable } from '../scenarios/catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
-import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses } from './round.ts'
+import type { WireVariant } from '../core/wire-variant.ts'
+import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses, type RunCertificate } from './round.ts'
 import { buildRoundResult, isRerunnable } from './round-result.ts'
 
 /** What the runner executes: resolved scenarios × transports × rounds. */
@@ -16,6 +17,10 @@ export interface RunPlanInput {
   readonly network: NetworkProfile
   /** Test mode only: delay the started servers add to every published batch, µs (absent or 0: off). */
   readonly injectedDelayUs?: number
+  /** TLS and HTTP version of every round (absent: plain HTTP/1.1). */
+  readonly variant?: WireVariant
+  /** With TLS: the run's certificate. */
+  readonly certificate?: RunCertificate
   /** Transports each scenario (by name) does not apply to, with the reason: not run, recorded as skipped. */
   readonly notApplicable?: Readonly<Record<string, NotApplicable>>
 }
@@ -36,6 +41,11 @@ export function applicableTransports (input: RunPlanInput, scenario: ScenarioCon
   return input.transports.filter((t) => input.notApplicable?.[scenario.name]?.[t] === undefined)
 }
 
+/** The variant and certificate fields of a round plan (none for plain HTTP/1.1). */
+export function wireOf (input: RunPlanInput): Pick<RoundPlan, 'variant' | 'certificate'> {
+  return { ...(input.variant === undefined ? {} : { variant: input.variant }), ...(input.certificate === undefined ? {} : { certificate: input.certificate }) }
+}
+
 /** Called before and after each round, for progress output. */
 export interface RunnerProgress {
   roundStarted? (plan: RoundPlan, total: number): void
@@ -49,7 +59,7 @@ export interface RunnerProgress {
 export function planRounds (input: RunPlanInput, random: () => number = Math.random): RoundPlan[] {
   const plans: RoundPlan[] = []
   const delayUs = input.injectedDelayUs ?? 0
-  const injected = delayUs > 0 ? { injectedDelayUs: delayUs } : {}
+  const injected = { ...(delayUs > 0 ? { injectedDelayUs: delayUs } : {}), ...wireOf(input) }
   for (let round = 1; round <= input.rounds; round++) {
     // ramp scenarios run in runner/ramp.ts; transports a scenario does not apply to are in listSkipped
     for (const scenario of input.scenarios.filter((s) => s.ramp.steps === 0)) {
