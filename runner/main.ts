@@ -4,9 +4,9 @@ import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { EXIT, runCommand } from '../core/command.ts'
 import type { ScenarioConfig } from '../core/config.ts'
-import { runsOver, variantLabel, WS_OVER_HTTP2_REASON, type WireVariant } from '../core/wire-variant.ts'
+import { variantLabel } from '../core/wire-variant.ts'
 import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './cli-options.ts'
-import { loadScenario, notApplicableTo, type NotApplicable } from '../scenarios/catalog.ts'
+import { loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
 import { makeCertificate, type TlsCertificate } from '../servers/certificate.ts'
 import { checkMachineLimits, checkTarget } from './preflight.ts'
 import { runRamps } from './ramp.ts'
@@ -45,7 +45,7 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
   const input = {
     ...options,
     scenarios,
-    notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, withVariant(notApplicableTo(options.scenarios[i] ?? s.name), variant)])),
+    notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, notApplicableTo(options.scenarios[i] ?? s.name)])),
     ...(made === undefined ? {} : { certificate: { dir: made.dir, certPem: made.certPem } }),
   }
   const skipped = listSkipped(input)
@@ -118,8 +118,3 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
 }
 
 runCommand(main)
-
-/** A scenario's not-applicable transports, plus ws when the run is over HTTP/2 (ws stays on HTTP/1.1). */
-function withVariant (notApplicable: NotApplicable, variant: WireVariant): NotApplicable {
-  return runsOver('ws', variant) ? notApplicable : { ...notApplicable, ws: WS_OVER_HTTP2_REASON }
-}

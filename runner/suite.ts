@@ -3,7 +3,7 @@ import type { TransportName } from '../core/wire-protocol.ts'
 import type { NetworkProfile } from './network-profiles.ts'
 import type { NotApplicable } from '../scenarios/catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
-import type { WireVariant } from '../core/wire-variant.ts'
+import { runsOver, WS_OVER_HTTP2_REASON, type WireVariant } from '../core/wire-variant.ts'
 import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses, type RunCertificate } from './round.ts'
 import { buildRoundResult, isRerunnable } from './round-result.ts'
 
@@ -31,14 +31,20 @@ export type SkippedPair = NonNullable<RunResult['skipped']>[number]
 /** The (scenario, transport) pairs of the input that do not apply, with the scenario's reason. */
 export function listSkipped (input: RunPlanInput): SkippedPair[] {
   return input.scenarios.flatMap((scenario) => input.transports.flatMap((transport) => {
-    const reason = input.notApplicable?.[scenario.name]?.[transport]
+    const reason = whyNotRun(input, scenario, transport)
     return reason === undefined ? [] : [{ scenario: scenario.name, transport, reason }]
   }))
 }
 
 /** The transports of the input a scenario applies to, in the input's order. */
 export function applicableTransports (input: RunPlanInput, scenario: ScenarioConfig): TransportName[] {
-  return input.transports.filter((t) => input.notApplicable?.[scenario.name]?.[t] === undefined)
+  return input.transports.filter((t) => whyNotRun(input, scenario, t) === undefined)
+}
+
+/** Why a (scenario, transport) pair is not run: the scenario does not apply to it, or the run's HTTP version does not (ws over h2). */
+function whyNotRun (input: RunPlanInput, scenario: ScenarioConfig, transport: TransportName): string | undefined {
+  return input.notApplicable?.[scenario.name]?.[transport] ??
+    (input.variant === undefined || runsOver(transport, input.variant) ? undefined : WS_OVER_HTTP2_REASON)
 }
 
 /** The variant and certificate fields of a round plan (none for plain HTTP/1.1). */
