@@ -1,6 +1,7 @@
-import { connect as netConnect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { ByteCounter } from '../core/adapters.ts'
 import { errors } from '../core/errors.ts'
+import { openCountedSocket } from './counted-socket.ts'
 
 /**
  * The load generator's own HTTP/1.1 client for the suite's endpoints, in the way autocannon keeps its
@@ -29,8 +30,10 @@ export interface ResponseHandler {
 export interface Http1ClientOptions {
   /** Longest wait for the status line and headers, and between two pieces of a body, ms (undici's headersTimeout, bodyTimeout). */
   readonly timeoutMs: number
-  /** Every socket is handed to it before its first byte. */
+  /** Every TCP socket is handed to it before its first byte (below TLS). */
   readonly bytes: ByteCounter
+  /** Over https: the only certificate trusted (PEM). */
+  readonly caPem?: string | undefined
 }
 
 const CRLF = 0x0a
@@ -238,12 +241,14 @@ export class Http1Lane {
   constructor (origin: string, private readonly options: Http1ClientOptions) {
     const url = new URL(origin)
     this.host = url.hostname.replace(/^\[|\]$/g, '')
-    this.port = Number(url.port === '' ? 80 : url.port)
+    this.isTls = url.protocol === 'https:'
+    this.port = Number(url.port === '' ? (this.isTls ? 443 : 80) : url.port)
     this.hostHeader = url.host
   }
 
   private readonly host: string
   private readonly port: number
+  private readonly isTls: boolean
 
   /** Sends one request; the answer goes to `handler`. Only one request may be in flight. */
   request (method: 'GET' | 'POST', path: string, headers: string, body: string | undefined, handler: ResponseHandler): void {
@@ -296,9 +301,9 @@ export class Http1Lane {
   }
 
   private open (): Socket {
-    const socket = netConnect({ host: this.host, port: this.port, noDelay: true })
+    // counted at the TCP socket, below TLS when there is TLS (what a user pays)
+    const socket = openCountedSocket({ hostname: this.host, port: this.port, caPem: this.isTls ? this.options.caPem : undefined, alpn: ['http/1.1'] }, this.options.bytes)
     socket.setTimeout(this.options.timeoutMs)
-    this.options.bytes.track(socket)
     this.socket = socket
     if (this.isPaused) socket.pause()
     // a socket this lane has dropped (or replaced) speaks for no request any more

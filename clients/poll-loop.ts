@@ -2,7 +2,7 @@ import type { ClientConnectOptions, ClientConnection } from '../core/adapters.ts
 import type { PollBatch } from '../core/envelope.ts'
 import { sleep } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
-import { downstreamPath, getText, HttpClient, httpConnection } from './http-pool.ts'
+import { createHttpClient, downstreamPath, getText, httpConnection } from './http-pool.ts'
 
 /** How a polling transport paces its requests; the only thing long-poll and poll differ in besides the route. */
 export interface PollPacing {
@@ -19,8 +19,8 @@ export interface PollPacing {
  * network error ends the connection through sink.closed; the session resumes from its last seq.
  */
 export async function connectPolling (options: ClientConnectOptions, pacing: PollPacing): Promise<ClientConnection> {
-  const { baseUrl, clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
-  const client = new HttpClient(baseUrl, config, bytes)
+  const { clientId, stream, afterSeq, afterEpoch, sink, bytes } = options
+  const client = createHttpClient(options)
   const abort = new AbortController()
   let cursor = afterSeq
   let epoch = afterEpoch

@@ -5,7 +5,7 @@ import { nowUs } from '../core/clock.ts'
 import { isGap, parseDownstream } from '../core/envelope.ts'
 import { errors } from '../core/errors.ts'
 import { PATHS } from '../core/wire-protocol.ts'
-import { downstreamPath, HttpClient, httpConnection } from './http-pool.ts'
+import { createHttpClient, downstreamPath, httpConnection } from './http-pool.ts'
 
 /** Server-Sent Events client: one streaming GET down (the suite's HTTP/1.1 client, eventsource-parser), HTTP POSTs up. */
 export const sseClient: ClientTransport = {
@@ -19,11 +19,12 @@ export const sseClient: ClientTransport = {
  * through sink.closed and resumes from its last seq with Last-Event-ID).
  */
 function connect (options: ClientConnectOptions): Promise<ClientConnection> {
-  const { baseUrl, clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
-  const client = new HttpClient(baseUrl, config, bytes)
+  const { clientId, stream, afterSeq, afterEpoch, sink, bytes } = options
+  const client = createHttpClient(options)
   const abort = new AbortController()
   // HTML Standard, server-sent events: the resume point travels as Last-Event-ID
-  const headers = 'accept: text/event-stream\r\n' + (afterSeq === undefined ? '' : `last-event-id: ${afterSeq}\r\n`)
+  const headers: Record<string, string> = { accept: 'text/event-stream' }
+  if (afterSeq !== undefined) headers['last-event-id'] = String(afterSeq)
   const decoder = new TextDecoder()
   let recvUs = 0
   let serverError: string | undefined
@@ -32,7 +33,7 @@ function connect (options: ClientConnectOptions): Promise<ClientConnection> {
     let ended: ((info: ConnectionClosed) => void) | undefined
     let isOpen = false
     const streamEnded = new Promise<ConnectionClosed>((resolve) => { ended = resolve })
-    client.down.request('GET', downstreamPath(PATHS.sse, clientId, stream, { epoch: afterEpoch }), headers, undefined, {
+    client.get(downstreamPath(PATHS.sse, clientId, stream, { epoch: afterEpoch }), headers, {
       onHead (statusCode, type) {
         if (statusCode !== 200 || !type.startsWith('text/event-stream')) {
           // rejected first: closing the client fails this request too, and its error must not be the one reported

@@ -2,6 +2,7 @@ import type { ScenarioConfig } from './config.ts'
 import type { DeliveryCounters, MissingSeqs, ProcessStats, WireBytes } from './measures.ts'
 import type { TimelineBucket } from './timeline.ts'
 import type { TransportName } from './wire-protocol.ts'
+import type { HttpVersion } from './wire-variant.ts'
 
 // the measures a process reports are defined once in measures.ts (schema, type and sum); the protocol passes them on
 export type { DeliveryCounters, MissingSeqs, ProcessStats, WireBytes }
@@ -71,6 +72,10 @@ export interface LoadgenJob {
   readonly scenario: ScenarioConfig
   readonly transport: TransportName
   readonly baseUrl: string
+  /** With an https baseUrl: the server's certificate (PEM), the only one the clients trust. */
+  readonly caPem?: string
+  /** HTTP version the HTTP transports speak (absent: 1.1). */
+  readonly httpVersion?: HttpVersion
   /** This process runs clients firstClient .. firstClient + clientCount - 1 of the run. */
   readonly firstClient: number
   readonly clientCount: number

@@ -1,9 +1,9 @@
 import { compare, DEFAULT_THRESHOLD_PCT, type CompareRow } from '../results/compare.ts'
 import { METRICS } from '../results/metrics.ts'
-import type { RunResult } from '../results/schema.ts'
+import { variantOf, type RunResult } from '../results/schema.ts'
 import { listRerunRounds, type InvalidRound } from '../results/summary.ts'
 import { isBenchError } from '../core/errors.ts'
-import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
+import { formatBytes, formatChange, formatNumber, formatUs, variantText } from './format.ts'
 import { html, table, type SafeHtml } from './html.ts'
 import { describePinning, instrumentHtml } from './instrument.ts'
 import { slug } from './sections.ts'
@@ -29,6 +29,7 @@ export function contextHtml (result: RunResult, invalid: readonly InvalidRound[]
     ['quick run', result.options.quick ? 'yes' : 'no'], ['target', result.options.target ?? 'local servers started by the runner'],
     ['transports', result.options.transports.join(', ')],
     ['cores', describePinning(result.options.cpus)],
+    ['TLS and HTTP version', variantText(variantOf(result))],
     ...(result.options.profile === undefined ? [] : [['profile', result.options.profile] as [string, string]]),
     ...((result.options.injectedDelayUs ?? 0) > 0
       ? [['injected slowdown', `TEST MODE: the server delayed every published batch by ${result.options.injectedDelayUs ?? 0} µs; these figures measure the CI gate, not the transports`] as [string, string]]

@@ -1,3 +1,5 @@
+import { variantLabel, type WireVariant } from '../core/wire-variant.ts'
+
 /** Formats µs with a fitting unit: "850 µs", "1.23 ms", "2.05 s"; "–" when not a number. */
 export function formatUs (us: number): string {
   if (!Number.isFinite(us)) return '–'
@@ -45,4 +47,10 @@ export function formatChange (ratio: number): string {
 /** Formats a 0..1 fraction as a percentage: 0.9375 → "93.8%". */
 export function formatPercent (fraction: number): string {
   return Number.isFinite(fraction) ? `${Number((fraction * 100).toFixed(1))}%` : '–'
+}
+
+/** The wire a run was measured over, in words: bytes are always counted on the TCP socket. */
+export function variantText (variant: WireVariant): string {
+  const bytes = variant.tls ? '; wire bytes counted on the TCP socket below TLS (handshake in setup, record overhead included)' : ''
+  return `${variantLabel(variant)}${variant.httpVersion === '2' ? ' (h2, one connection per client; ws over HTTP/1.1)' : ''}${bytes}`
 }

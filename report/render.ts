@@ -1,4 +1,5 @@
-import type { RunResult } from '../results/schema.ts'
+import { variantLabel } from '../core/wire-variant.ts'
+import { variantOf, type RunResult } from '../results/schema.ts'
 import { listInvalidRounds, summarizeRun, type ScenarioSummary } from '../results/summary.ts'
 import { CLIENT_SCRIPT, STYLES, chartJsSource, cspHash } from './assets.ts'
 import { PERCENTILE_TICKS, scenarioCharts } from './charts.ts'
@@ -6,6 +7,7 @@ import { capacityHtml } from './capacity.ts'
 import { checkClaims } from './claims.ts'
 import { baselineHtml, contextHtml } from './context.ts'
 import { scenarioEvidenceHtml } from './evidence.ts'
+import { variantText } from './format.ts'
 import { embedJson, html } from './html.ts'
 import { robustnessHtml } from './robustness.ts'
 import { bannersHtml, claimsHtml, verdictHtml } from './sections.ts'
@@ -45,12 +47,12 @@ export function renderReport (result: RunResult, options: RenderOptions = {}): s
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ')
-  const title = `feedbench report ${result.runId}${isFixture ? ' (TEST FIXTURE)' : ''}`
+  const title = `feedbench report (${variantLabel(variantOf(result))}) ${result.runId}${isFixture ? ' (TEST FIXTURE)' : ''}`
 
   const body = html`<main>
 <header>
 <h1>Which realtime transport fits this workload?</h1>
-<p class="muted">WebSocket, Server-Sent Events, long-polling and short polling, measured on one Fastify server with one data feed. Run <code>${result.runId}</code>, ${result.environment.startedAt}, ${result.environment.cpuModel}.</p>
+<p class="muted">WebSocket, Server-Sent Events, long-polling and short polling, measured on one Fastify server with one data feed, over <strong>${variantText(variantOf(result))}</strong>. Run <code>${result.runId}</code>, ${result.environment.startedAt}, ${result.environment.cpuModel}.</p>
 <nav><a href="#verdict">Verdict</a>${(result.capacity?.length ?? 0) > 0 ? html`<a href="#capacity">Capacity</a>` : ''}<a href="#evidence">Evidence</a><a href="#claims">Claims</a>${baseline === undefined ? '' : html`<a href="#baseline">Baseline</a>`}<a href="#context">Context</a></nav>
 ${bannersHtml(result, invalid, isFixture)}
 </header>

@@ -1,4 +1,5 @@
-import type { RunResult } from '../results/schema.ts'
+import { variantLabel } from '../core/wire-variant.ts'
+import { variantOf, type RunResult } from '../results/schema.ts'
 import { listInvalidRounds, listRerunRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
 import { checkClaims } from './claims.ts'
 import { describePinning, instrumentRows } from './instrument.ts'
@@ -52,7 +53,8 @@ export function renderTerminalSummary (result: RunResult): string {
   const summaries = summarizeRun(result)
   const rows = summaries.flatMap((s) => s.transports.map(row))
   // a run of ramps only has no rounds: no empty table
-  const lines = [...(rows.length > 0 ? [formatTable(HEADERS, rows), ''] : []), 'Verdict (median p99 over valid rounds; rules in the report):']
+  const lines = [`Over ${variantLabel(variantOf(result))}${result.options.tls === true ? ' (bytes counted on the TCP socket, TLS records included)' : ''}:`,
+    ...(rows.length > 0 ? [formatTable(HEADERS, rows), ''] : []), 'Verdict (median p99 over valid rounds; rules in the report):']
   for (const v of decideVerdicts(summaries)) {
     const parts = (['best', 'fits', 'poor', 'no verdict'] as const)
       .map((fit) => [fit, v.cells.filter((c) => c.fit === fit)] as const)

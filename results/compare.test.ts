@@ -133,6 +133,18 @@ describe('compare', () => {
     const fewer = buildControlledRun({ rounds: 6, seed: 1, transports: ['ws'] })
     expect(() => compare(base, fewer, { thresholdPct: 10, metrics: ALL })).toThrow(/options\.transports\[1\] is "sse" in base and absent in head|options\.transports is/)
   })
+
+  it('refuses runs over different TLS or HTTP versions, naming the key; a file without them is plain HTTP/1.1', () => {
+    const plain = buildControlledRun({ rounds: 6, seed: 1 })
+    const over = (tls: boolean, httpVersion: '1.1' | '2'): RunResult => ({ ...plain, options: { ...plain.options, tls, httpVersion } })
+    const options = { thresholdPct: 10, metrics: ALL }
+    expect(() => compare(plain, over(true, '1.1'), options)).toThrow(expect.objectContaining({
+      code: 'BENCH_ERR_CONFIG_MISMATCH',
+      message: 'Cannot compare runs with different configs: options.tls is false in base and true in head',
+    }))
+    expect(() => compare(over(true, '1.1'), over(true, '2'), options)).toThrow('options.httpVersion is "1.1" in base and "2" in head')
+    expect(compare(plain, over(false, '1.1'), options).rows.length).toBeGreaterThan(0)
+  })
 })
 
 describe('schedule of base and head', () => {

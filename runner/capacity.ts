@@ -8,7 +8,7 @@ import type { CpuPinning } from './cpu-pinning.ts'
 import { machineClientLimit } from './preflight.ts'
 import { runRound, type RoundPlan } from './round.ts'
 import { buildRoundResult, isRerunnable } from './round-result.ts'
-import { applicableTransports, shuffle, type RunPlanInput } from './suite.ts'
+import { applicableTransports, shuffle, wireOf, type RunPlanInput } from './suite.ts'
 
 /** What a capacity search raises: connected clients (fan-out shapes) or the message rate (ticker, chat shapes). */
 export type LoadDimension = 'clients' | 'ratePerSec'
@@ -179,7 +179,7 @@ export async function runCapacity (input: RunPlanInput, options: CapacityOptions
   for (const [i, { scenario, transport }] of searches.entries()) {
     const left = options.maxTimeMs - (performance.now() - started)
     const deadline = performance.now() + left / (searches.length - i)
-    const base = { transport, workers: input.workers, target: input.target, network: input.network, ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
+    const base = { transport, workers: input.workers, target: input.target, network: input.network, ...wireOf(input), ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
     results.push(await searchOne(scenario, base, deadline, progress))
   }
   return results

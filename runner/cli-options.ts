@@ -2,6 +2,7 @@ import { parseCommandLine } from '../core/command.ts'
 import { errors } from '../core/errors.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
+import { parseWireVariant, type WireVariant } from '../core/wire-variant.ts'
 import { DEFAULT_SCENARIOS } from '../scenarios/catalog.ts'
 import { DEFAULT_CAPACITY_MAX_TIME_MS } from './capacity.ts'
 import { planCpuPinning, type CpuPinning } from './cpu-pinning.ts'
@@ -22,6 +23,8 @@ export interface BenchOptions {
   readonly network: NetworkProfile
   /** Cores of the server and the load generators (--server-cpus). */
   readonly cpus: CpuPinning
+  /** TLS (--tls, a certificate made at start-up) and the HTTP version of the HTTP transports (--http). */
+  readonly variant: WireVariant
   readonly json: boolean
   readonly outDir: string
   readonly reportPath: string
@@ -81,6 +84,9 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
                        step, then bisect, to the highest load that stays valid, delivers ≥ 99 %, loses nothing
                        and meets the SLO; every step is a real round (default scenarios: ${CAPACITY_SCENARIOS.join(',')})
   --max-time TIME      budget of a --capacity run (default: ${DEFAULT_CAPACITY_MAX_TIME_MS / 60_000}m); a search that would overrun it stops and says so
+  --tls                HTTPS / WSS with a certificate made at start-up (openssl), trusted by the clients only
+  --http VERSION       1.1 | 2 (default: 1.1); 2 is h2 over TLS (needs --tls) for sse, long-poll and poll,
+                       one connection per client; ws stays on HTTP/1.1 and is shown as n/a
   --json               print the result JSON on stdout
   --out DIR            where result files go (default: results)
   --report FILE        where the HTML report goes (default: report/index.html)
@@ -114,6 +120,8 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
       'slo-p99': { type: 'string' },
       capacity: { type: 'boolean', default: false },
       'max-time': { type: 'string' },
+      tls: { type: 'boolean', default: false },
+      http: { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'results' },
       report: { type: 'string', default: 'report/index.html' },
@@ -131,6 +139,11 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
   const transports = list(v.transport, TRANSPORT_NAMES.join(','))
   for (const t of transports) {
     if (!isTransportName(t)) throw new errors.BENCH_ERR_UNKNOWN_TRANSPORT(JSON.stringify(t), TRANSPORT_NAMES.join(', '))
+  }
+  const variant = parseWireVariant(v.tls, v.http, transports as TransportName[])
+  if (v.target !== undefined && (variant.tls || variant.httpVersion !== '1.1')) {
+    throw new errors.BENCH_ERR_OPTION_INVALID(variant.tls ? '--tls' : '--http', variant.tls ? 'true' : JSON.stringify(v.http),
+      'only with servers the runner starts, not with --target (the runner makes the certificate the clients trust)')
   }
   const overrides: Record<string, unknown> = {}
   if (quick) Object.assign(overrides, { durationMs: 2_000, warmupMs: 500 })
@@ -155,6 +168,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
     target: v.target === undefined ? null : parseTarget(v.target),
     network: networkProfileOf(v.network),
     cpus: planCpuPinning(v['server-cpus'], v.target === undefined ? null : parseTarget(v.target)),
+    variant,
     json: v.json,
     outDir: v.out,
     reportPath: v.report,

@@ -4,7 +4,7 @@ import type { RampResult, RampStep, RoundResult } from '../results/schema.ts'
 import { machineClientLimit } from './preflight.ts'
 import { runRound, type RoundPlan } from './round.ts'
 import { buildRoundResult } from './round-result.ts'
-import { applicableTransports, shuffle, type RunPlanInput } from './suite.ts'
+import { applicableTransports, shuffle, wireOf, type RunPlanInput } from './suite.ts'
 
 /** Largest client count of a ramp in a --quick run. */
 export const QUICK_RAMP_MAX_CLIENTS = 1_000
@@ -103,7 +103,7 @@ export async function runRamps (input: RunPlanInput, isQuick: boolean, progress:
   const ramps: RampResult[] = []
   for (const scenario of input.scenarios.filter((s) => s.ramp.steps > 0)) {
     for (const transport of shuffle(applicableTransports(input, scenario), random)) {
-      const base = { scenario, transport, workers: input.workers, target: input.target, network: input.network, ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
+      const base = { scenario, transport, workers: input.workers, target: input.target, network: input.network, ...wireOf(input), ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
       ramps.push(await runRamp(input.injectedDelayUs === undefined ? base : { ...base, injectedDelayUs: input.injectedDelayUs }, isQuick, progress))
     }
   }

@@ -3,6 +3,7 @@ import type { LoadgenJob, LoadgenReport, LoadgenToRunner, RunStopped, ServerStat
 import { nowUs, sleep } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
+import { PLAIN_HTTP1, type WireVariant } from '../core/wire-variant.ts'
 import { forkChild, type Child } from './children.ts'
 import { ControlClient } from './control-client.ts'
 import type { CpuPinning } from './cpu-pinning.ts'
@@ -25,6 +26,16 @@ export interface RoundPlan {
   readonly injectedDelayUs?: number
   /** Cores for the server and the load generators (absent: not pinned). */
   readonly cpus?: CpuPinning
+  /** TLS and HTTP version (absent: plain HTTP/1.1). */
+  readonly variant?: WireVariant
+  /** With TLS: the run's certificate, made once by the runner (a restarted server serves the same one). */
+  readonly certificate?: RunCertificate
+}
+
+/** The certificate of a TLS run: where the server processes read key and certificate, and what clients trust. */
+export interface RunCertificate {
+  readonly dir: string
+  readonly certPem: string
 }
 
 /** Everything the processes of one round reported, before it is turned into a RoundResult. */
@@ -115,7 +126,7 @@ export async function runRound (plan: RoundPlan, options: RoundOptions = {}): Pr
     server = launched?.server
     const baseUrl = launched?.url ?? plan.target
     if (baseUrl === null) throw new Error('a round needs a --target or a server of its own')
-    const control = new ControlClient(baseUrl)
+    const control = new ControlClient(baseUrl, plan.certificate?.certPem)
     if (plan.network.name !== 'loopback') proxy = await startNetworkProxy(baseUrl, plan.network)
 
     const rssBefore = (await control.stats({ settle: true })).process.rssBytes
@@ -176,6 +187,8 @@ async function startServer (plan: RoundPlan, port: string): Promise<{ server: Ch
   const server = forkChild<ServerToRunner>('servers/main.ts', [
     '--scenario-json', JSON.stringify(scenario), '--transport', transport, '--port', port, '--host', '127.0.0.1', '--idle',
     ...((plan.injectedDelayUs ?? 0) > 0 ? ['--inject-delay-us', String(plan.injectedDelayUs)] : []),
+    ...(plan.certificate === undefined ? [] : ['--tls-dir', plan.certificate.dir]),
+    '--http', (plan.variant ?? PLAIN_HTTP1).httpVersion,
   ], `server (${scenario.name}, ${transport})`, plan.cpus?.server ?? null)
   try {
     const listening = await server.next((m): m is Extract<ServerToRunner, { type: 'listening' }> => m.type === 'listening',
@@ -221,7 +234,16 @@ export function splitClients (plan: RoundPlan, baseUrl: string): LoadgenJob[] {
   let first = 0
   for (let w = 0; w < workers; w++) {
     const count = Math.floor(plan.scenario.clients / workers) + (w < plan.scenario.clients % workers ? 1 : 0)
-    jobs.push({ scenario: plan.scenario, transport: plan.transport, baseUrl, firstClient: first, clientCount: count, worker: w })
+    jobs.push({
+      scenario: plan.scenario,
+      transport: plan.transport,
+      baseUrl,
+      ...(plan.certificate === undefined ? {} : { caPem: plan.certificate.certPem }),
+      httpVersion: (plan.variant ?? PLAIN_HTTP1).httpVersion,
+      firstClient: first,
+      clientCount: count,
+      worker: w,
+    })
     first += count
   }
   return jobs
