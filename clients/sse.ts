@@ -5,8 +5,8 @@ import type { GapNotice } from '../core/envelope.ts'
 import { nowUs } from '../core/clock.ts'
 import { isGap, parseDownstream } from '../core/envelope.ts'
 import { errors } from '../core/errors.ts'
-import { PATHS } from '../core/wire-protocol.ts'
-import { createCountingPool, downstreamPath, httpConnection } from './http-pool.ts'
+import { downstreamPath, PATHS } from '../core/wire-protocol.ts'
+import { createCountingPool, httpConnection } from './http-pool.ts'
 import type { ReadGate } from './read-gate.ts'
 
 /** Server-Sent Events client: one streaming GET down (undici, eventsource-parser), HTTP POSTs up. */
