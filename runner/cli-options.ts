@@ -1,4 +1,5 @@
 import { parseCommandLine } from '../core/command.ts'
+import { CHROMIUM_PATH, CLIENT_KINDS, isClientKind, type ClientKind } from '../core/control.ts'
 import { errors } from '../core/errors.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
@@ -18,6 +19,8 @@ export interface BenchOptions {
   readonly injectedDelayUs: number
   readonly target: string | null
   readonly network: NetworkProfile
+  /** Where the clients run: Node load-generator processes or pages of Debian's Chromium. */
+  readonly clientsIn: ClientKind
   readonly json: boolean
   readonly outDir: string
   readonly reportPath: string
@@ -63,6 +66,8 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
                        by N µs, to measure the gate against a known slowdown; refused otherwise
   --target URL         run the clients against a server started with npm run serve
   --network NAME       ${NETWORK_PROFILE_NAMES.join(' | ')}: delay and bandwidth added by a proxy (default: loopback)
+  --clients-in KIND    ${CLIENT_KINDS.join(' | ')}: clients in Node processes, or in pages of Debian's Chromium
+                       (${CHROMIUM_PATH}; the browser's own WebSocket, EventSource and fetch) (default: node)
   --json               print the result JSON on stdout
   --out DIR            where result files go (default: results)
   --report FILE        where the HTML report goes (default: report/index.html)
@@ -92,6 +97,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
       'inject-delay-us': { type: 'string' },
       target: { type: 'string' },
       network: { type: 'string', default: 'loopback' },
+      'clients-in': { type: 'string', default: 'node' },
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'results' },
       report: { type: 'string', default: 'report/index.html' },
@@ -106,6 +112,8 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
   if (injectedDelayUs > 0 && v.target !== undefined) {
     throw new errors.BENCH_ERR_OPTION_INVALID('--inject-delay-us', JSON.stringify(v['inject-delay-us']), 'only with servers the runner starts, not with --target')
   }
+  const clientsIn = v['clients-in']
+  if (!isClientKind(clientsIn)) throw new errors.BENCH_ERR_OPTION_INVALID('--clients-in', JSON.stringify(clientsIn), CLIENT_KINDS.join(', '))
   const transports = list(v.transport, TRANSPORT_NAMES.join(','))
   for (const t of transports) {
     if (!isTransportName(t)) throw new errors.BENCH_ERR_UNKNOWN_TRANSPORT(JSON.stringify(t), TRANSPORT_NAMES.join(', '))
@@ -129,6 +137,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
     injectedDelayUs,
     target: v.target === undefined ? null : parseTarget(v.target),
     network: networkProfileOf(v.network),
+    clientsIn,
     json: v.json,
     outDir: v.out,
     reportPath: v.report,

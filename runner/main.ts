@@ -4,8 +4,8 @@ import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { EXIT, runCommand } from '../core/command.ts'
 import { BENCH_USAGE, parseBenchArgs } from './cli-options.ts'
-import { loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
-import { checkMachineLimits, checkTarget } from './preflight.ts'
+import { browserLayoutOf, loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
+import { checkClientsIn, checkMachineLimits, checkTarget } from './preflight.ts'
 import { runRamps } from './ramp.ts'
 import { listSkipped, planRounds, runPlans } from './suite.ts'
 import { isRunValid, SCHEMA_VERSION, type RunResult } from '../results/schema.ts'
@@ -22,13 +22,19 @@ async function main (): Promise<number> {
   }
   const scenarios = options.scenarios.map((name) => loadScenario(name, options.overrides))
   checkMachineLimits(scenarios)
+  checkClientsIn(options.clientsIn)
   if (options.target !== null) await checkTarget(options.target, scenarios, options.transports)
 
   if (options.injectedDelayUs > 0) {
     process.stderr.write(`TEST MODE: the server delays every published batch by ${options.injectedDelayUs} µs (--inject-delay-us); this run measures the CI gate, not the transports\n`)
   }
   const startedAt = new Date()
-  const input = { ...options, scenarios, notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, notApplicableTo(options.scenarios[i] ?? s.name)])) }
+  const input = {
+    ...options,
+    scenarios,
+    notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, notApplicableTo(options.scenarios[i] ?? s.name)])),
+    browserLayouts: Object.fromEntries(scenarios.map((s, i) => [s.name, browserLayoutOf(options.scenarios[i] ?? s.name)])),
+  }
   const skipped = listSkipped(input)
   const plans = planRounds(input)
   const showProgress = process.stderr.isTTY === true
@@ -67,6 +73,7 @@ async function main (): Promise<number> {
       ...(options.profile === null ? {} : { profile: options.profile }),
       ...(options.injectedDelayUs > 0 ? { injectedDelayUs: options.injectedDelayUs } : {}),
       ...(options.network.name === 'loopback' ? {} : { network: { ...options.network } }),
+      ...(options.clientsIn === 'node' ? {} : { clientsIn: options.clientsIn }),
     },
     scenarios,
     rounds,

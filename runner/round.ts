@@ -1,5 +1,6 @@
 import type { ScenarioConfig } from '../core/config.ts'
-import type { LoadgenJob, LoadgenReport, LoadgenToRunner, RunStopped, ServerStats, ServerToRunner } from '../core/control.ts'
+import type { ClientKind, LoadgenJob, LoadgenReport, LoadgenToRunner, RunStopped, ServerStats, ServerToRunner } from '../core/control.ts'
+import type { BrowserLayout } from '../scenarios/catalog.ts'
 import { nowUs, sleep } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
@@ -22,6 +23,16 @@ export interface RoundPlan {
   readonly network: NetworkProfile
   /** Test mode only: passed to the started server as --inject-delay-us (absent or 0: off). */
   readonly injectedDelayUs?: number
+  /** Where the clients run (absent: node). */
+  readonly clientsIn?: ClientKind
+  /** Chromium clients only: the scenario's page layout (absent: the generator's default). */
+  readonly browser?: BrowserLayout
+}
+
+/** The load-generator entry of each client kind; both speak the same IPC protocol (core/control.ts). */
+const LOADGEN_ENTRIES: Readonly<Record<ClientKind, string>> = {
+  node: 'clients/main.ts',
+  chromium: 'clients/browser-main.ts',
 }
 
 /** Everything the processes of one round reported, before it is turned into a RoundResult. */
@@ -62,7 +73,7 @@ export function forkRoundProcesses (plan: RoundPlan): RoundProcesses {
   const { scenario, transport } = plan
   const workers = splitClients(plan, '').length
   const loadgens = Array.from({ length: workers }, (_, w) =>
-    forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${w} (${scenario.name}, ${transport})`))
+    forkChild<LoadgenToRunner>(LOADGEN_ENTRIES[plan.clientsIn ?? 'node'], [], `load generator ${w} (${scenario.name}, ${transport}${plan.clientsIn === 'chromium' ? ', chromium' : ''})`))
   const server = plan.target === null ? startServer(plan, '0') : null
   // a failed start is reported by whoever awaits it (runRound), or dropped with the processes
   server?.catch(() => {})
@@ -215,10 +226,13 @@ async function serverLostWithCounts (lost: Error, baseUrl: string, scenario: Sce
 export function splitClients (plan: RoundPlan, baseUrl: string): LoadgenJob[] {
   const workers = Math.min(plan.workers, plan.scenario.clients)
   const jobs: LoadgenJob[] = []
+  const layout = plan.clientsIn === 'chromium' && plan.browser !== undefined
+    ? { clientsPerPage: plan.browser.clientsPerPage, sharedBrowserContext: plan.browser.sharedContext }
+    : {}
   let first = 0
   for (let w = 0; w < workers; w++) {
     const count = Math.floor(plan.scenario.clients / workers) + (w < plan.scenario.clients % workers ? 1 : 0)
-    jobs.push({ scenario: plan.scenario, transport: plan.transport, baseUrl, firstClient: first, clientCount: count, worker: w })
+    jobs.push({ scenario: plan.scenario, transport: plan.transport, baseUrl, firstClient: first, clientCount: count, worker: w, ...layout })
     first += count
   }
   return jobs
