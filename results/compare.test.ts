@@ -133,6 +133,16 @@ describe('compare', () => {
     const fewer = buildControlledRun({ rounds: 6, seed: 1, transports: ['ws'] })
     expect(() => compare(base, fewer, { thresholdPct: 10, metrics: ALL })).toThrow(/options\.transports\[1\] is "sse" in base and absent in head|options\.transports is/)
   })
+
+  it('refuses to compare node clients with chromium clients, naming options.clientsIn (absent counts as node)', () => {
+    const base = buildControlledRun({ rounds: 6, seed: 1 })
+    const head: RunResult = { ...base, options: { ...base.options, clientsIn: 'chromium' } }
+    expect(() => compare(base, head, { thresholdPct: 10, metrics: ALL })).toThrow(expect.objectContaining({
+      code: 'BENCH_ERR_CONFIG_MISMATCH',
+      message: 'Cannot compare runs with different configs: options.clientsIn is "node" in base and "chromium" in head',
+    }))
+    expect(() => compare(base, { ...base, options: { ...base.options, clientsIn: 'node' } }, { thresholdPct: 10, metrics: ALL })).not.toThrow()
+  })
 })
 
 describe('schedule of base and head', () => {

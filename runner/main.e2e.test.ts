@@ -87,6 +87,7 @@ describe('bad input is refused before any load, with one clear error', () => {
     ['unreachable target', () => ['--target', `http://127.0.0.1:${closedPort}`], /BENCH_ERR_TARGET_UNREACHABLE: Target http:\/\/127.0.0.1:\d+ is unreachable: connect ECONNREFUSED/, 1],
     ['unknown transport', () => ['--transport', 'grpc'], /Unknown transport "grpc" \(available: ws, sse, long-poll, poll\)/, 2],
     ['unknown network profile', () => ['--network', 'moon'], /Invalid --network: "moon" \(allowed: loopback, lan, wan, mobile\)/, 2],
+    ['unknown client kind', () => ['--clients-in', 'firefox'], /BENCH_ERR_OPTION_INVALID: Invalid --clients-in: "firefox" \(allowed: node, chromium\)/, 2],
   ]
 
   it.each(cases)('%s', async (_name, args, message, code) => {
