@@ -1,35 +1,48 @@
-import { buildConnector, Pool } from 'undici'
-import type { ScenarioConfig } from '../core/config.ts'
+import { Pool } from 'undici'
 import type { UpstreamMessage } from '../core/envelope.ts'
-import type { ByteCounter, ClientConnection, ConnectionClosed, ClientSink } from '../core/adapters.ts'
+import type { ClientConnectOptions, ClientConnection, ConnectionClosed, ClientSink } from '../core/adapters.ts'
+import { openCountedSocket, whenConnected } from './counted-socket.ts'
 import { ReadGate } from './read-gate.ts'
 import { nowUs } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
 import { PATHS } from '../core/wire-protocol.ts'
 
-// One socket for the downstream request (SSE stream, held or periodic poll), one for upstream POSTs:
-// more would hide HTTP/1.1's head-of-line cost, fewer would queue upstream behind a held poll.
-const CONNECTIONS_PER_CLIENT = 2
+// HTTP/1.1: one socket for the downstream request (SSE stream, held or periodic poll), one for upstream
+// POSTs: more would hide HTTP/1.1's head-of-line cost, fewer would queue upstream behind a held poll.
+// HTTP/2: one connection carries every stream of the client, as a browser page's does.
+const CONNECTIONS_PER_CLIENT = { 1.1: 2, 2: 1 } as const
+
+/** Concurrent h2 streams a client opens at most (a downstream request and its upstream POSTs in flight). */
+const H2_STREAMS_PER_CLIENT = 32
 
 /**
- * A per-connection undici pool whose every socket is handed to the client's byte counter, with the
- * scenario's client timeouts.
+ * A per-connection undici pool whose every TCP socket is handed to the client's byte counter (below TLS,
+ * see openCountedSocket), with the scenario's client timeouts. Over https it trusts options.caPem only;
+ * with httpVersion '2' it offers h2 by ALPN and multiplexes every request on one connection.
  */
-export function createCountingPool (baseUrl: string, config: ScenarioConfig, bytes: ByteCounter): Pool {
-  const connector = buildConnector({ timeout: config.clientTimeoutMs })
+export function createCountingPool (options: Pick<ClientConnectOptions, 'baseUrl' | 'config' | 'bytes' | 'caPem' | 'httpVersion'>): Pool {
+  const { baseUrl, config, bytes } = options
+  const httpVersion = options.httpVersion ?? '1.1'
+  const isTls = baseUrl.startsWith('https:')
+  if (isTls && options.caPem === undefined) throw new errors.BENCH_ERR_OPTION_INVALID('caPem', 'none given', `the server's certificate to trust for ${baseUrl}`)
   return new Pool(baseUrl, {
-    connections: CONNECTIONS_PER_CLIENT,
+    connections: CONNECTIONS_PER_CLIENT[httpVersion],
+    allowH2: httpVersion === '2',
+    // undici dispatches one request at a time per connection unless told otherwise, h2 included: a held
+    // stream or poll would then block every upstream POST behind it
+    ...(httpVersion === '2' ? { pipelining: H2_STREAMS_PER_CLIENT } : {}),
     headersTimeout: config.clientTimeoutMs,
     bodyTimeout: config.clientTimeoutMs,
-    connect (options, callback) {
-      connector(options, (err, socket) => {
-        // undici passes an undefined socket (not null) on failure
-        if (err == null && socket != null) {
-          bytes.track(socket)
-          callback(null, socket)
-        } else {
-          callback(err ?? new Error('connect failed'), null)
-        }
+    connect (target, callback) {
+      const socket = openCountedSocket({
+        hostname: target.hostname,
+        port: Number(target.port === '' ? (isTls ? 443 : 80) : target.port),
+        caPem: isTls ? options.caPem : undefined,
+        alpn: httpVersion === '2' ? ['h2', 'http/1.1'] : ['http/1.1'],
+      }, bytes)
+      whenConnected(socket, isTls, config.clientTimeoutMs).then(() => callback(null, socket), (err: Error) => {
+        socket.destroy()
+        callback(err, null)
       })
     },
   })
@@ -77,6 +90,10 @@ export async function postUpstream (pool: Pool, message: UpstreamMessage): Promi
     path: PATHS.upstream,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(message),
+    // undici's h2 client holds a non-idempotent request until nothing else is in flight on the connection
+    // (so it could never be replayed by accident): behind an open SSE stream or held poll, never. Nothing
+    // replays it here; a POST lost with its connection is counted as failed, as a browser's fetch would be.
+    idempotent: true,
   })
   await res.body.dump()
   if (res.statusCode !== 204) {

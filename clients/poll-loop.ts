@@ -20,8 +20,8 @@ export interface PollPacing {
  * network error ends the connection through sink.closed; the session resumes from its last seq.
  */
 export async function connectPolling (options: ClientConnectOptions, pacing: PollPacing): Promise<ClientConnection> {
-  const { baseUrl, clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
-  const pool = createCountingPool(baseUrl, config, bytes)
+  const { clientId, stream, afterSeq, afterEpoch, sink, bytes } = options
+  const pool = createCountingPool(options)
   const abort = new AbortController()
   let cursor = afterSeq
   let epoch = afterEpoch

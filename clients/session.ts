@@ -181,6 +181,8 @@ export class LoadSession {
     }
     const conn = await this.transport.connect({
       baseUrl: this.job.baseUrl,
+      caPem: this.job.caPem,
+      httpVersion: this.job.httpVersion,
       clientId: slot.id,
       stream: slot.stream,
       // a resume before any message still asks for everything after seq 0, so nothing published in between is skipped

@@ -16,8 +16,8 @@ export const sseClient: ClientTransport = {
 }
 
 async function connect (options: ClientConnectOptions): Promise<ClientConnection> {
-  const { baseUrl, clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
-  const pool = createCountingPool(baseUrl, config, bytes)
+  const { clientId, stream, afterSeq, afterEpoch, sink, bytes } = options
+  const pool = createCountingPool(options)
   const abort = new AbortController()
   const headers: Record<string, string> = { accept: 'text/event-stream' }
   // HTML Standard, server-sent events: the resume point travels as Last-Event-ID

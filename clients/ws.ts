@@ -1,3 +1,4 @@
+import type { connect as netConnect } from 'node:net'
 import WebSocket from 'ws'
 import type { ClientConnectOptions, ClientConnection, ClientTransport } from '../core/adapters.ts'
 import { maxMessageBytes } from '../core/config.ts'
@@ -5,6 +6,7 @@ import { nowUs } from '../core/clock.ts'
 import { isGap, parseDownstream } from '../core/envelope.ts'
 import { errors } from '../core/errors.ts'
 import { downstreamPath, PATHS } from '../core/wire-protocol.ts'
+import { openCountedSocket } from './counted-socket.ts'
 
 const CLOSE_GRACE_MS = 1_000
 
@@ -17,13 +19,21 @@ export const wsClient: ClientTransport = {
 async function connect (options: ClientConnectOptions): Promise<ClientConnection> {
   const { baseUrl, clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
   const path = downstreamPath(PATHS.ws, clientId, stream, { after: afterSeq, epoch: afterEpoch })
+  const isTls = baseUrl.startsWith('https:')
   const socket = new WebSocket(baseUrl.replace(/^http/, 'ws') + path, {
     // the ws client offers permessage-deflate unless told otherwise; the scenario decides for both sides
     perMessageDeflate: config.transports.ws.perMessageDeflate,
     maxPayload: maxMessageBytes(config),
     handshakeTimeout: config.clientTimeoutMs,
+    // the TCP socket is counted from its first byte, under TLS when wss (ws is HTTP/1.1 whatever --http says)
+    // ws calls it with the request options: host (brackets stripped) and port
+    createConnection: ((target: { host?: string, port?: string | number }) => openCountedSocket({
+      hostname: target.host ?? '127.0.0.1',
+      port: Number(target.port ?? (isTls ? 443 : 80)),
+      caPem: isTls ? options.caPem : undefined,
+      alpn: ['http/1.1'],
+    }, bytes)) as unknown as typeof netConnect,
   })
-  socket.on('upgrade', (response) => bytes.track(response.socket))
   let isOpen = false
   let isClosing = false
   let closeReason: string | undefined

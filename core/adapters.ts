@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ScenarioConfig } from './config.ts'
 import type { Envelope, GapNotice, UpstreamMessage } from './envelope.ts'
 import type { TransportName } from './wire-protocol.ts'
+import type { HttpVersion } from './wire-variant.ts'
 
 // ---------------------------------------------------------------- server side
 
@@ -81,7 +82,10 @@ export interface ClientSink {
 
 /** Counts wire bytes at the socket for one client; adapters register every socket they open. */
 export interface ByteCounter {
-  /** Counts this socket's bytesRead / bytesWritten from now on (including bytes already on it). */
+  /**
+   * Counts this TCP socket's bytesRead / bytesWritten from now on (including bytes already on it). Under
+   * TLS it must be the raw net.Socket below the TLSSocket: a TLSSocket counts plaintext, a user pays ciphertext.
+   */
   track (socket: Socket): void
   /** Marks the end of connection setup (handshake / first response headers): later bytes are steady state. */
   markSetupDone (): void
@@ -89,8 +93,12 @@ export interface ByteCounter {
 
 /** Everything a client adapter needs to open one logical connection. */
 export interface ClientConnectOptions {
-  /** http://host:port of the server (no trailing slash). */
+  /** http://host:port or https://host:port of the server (no trailing slash). */
   readonly baseUrl: string
+  /** Over https: the PEM certificate the client trusts, and nothing else (the server's own, made at start-up). */
+  readonly caPem?: string | undefined
+  /** HTTP version of the HTTP transports (default 1.1); '2' is h2 over TLS, one connection per client. */
+  readonly httpVersion?: HttpVersion | undefined
   readonly clientId: string
   readonly stream: string
   /** Resume point: deliver messages after this seq (undefined: from now on). */

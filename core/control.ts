@@ -2,6 +2,7 @@ import type { ScenarioConfig } from './config.ts'
 import type { DeliveryCounters, MissingSeqs, ProcessStats, WireBytes } from './measures.ts'
 import type { TimelineBucket } from './timeline.ts'
 import type { TransportName } from './wire-protocol.ts'
+import type { HttpVersion } from './wire-variant.ts'
 
 // the measures a process reports are defined once in measures.ts (schema, type and sum); the protocol passes them on
 export type { DeliveryCounters, MissingSeqs, ProcessStats, WireBytes }
@@ -90,6 +91,10 @@ export interface LoadgenJob {
   readonly scenario: ScenarioConfig
   readonly transport: TransportName
   readonly baseUrl: string
+  /** With an https baseUrl: the server's certificate (PEM), the only one the clients trust. */
+  readonly caPem?: string
+  /** HTTP version the HTTP transports speak (absent: 1.1). */
+  readonly httpVersion?: HttpVersion
   /** This process runs clients firstClient .. firstClient + clientCount - 1 of the run. */
   readonly firstClient: number
   readonly clientCount: number
@@ -159,6 +164,8 @@ export interface BrowserPageOutcome {
   readonly received: number
   /** Clients of the page whose connection never became usable (a browser holding their request back, e.g. the 6-per-origin HTTP/1.1 limit). */
   readonly neverConnected: number
+  /** The protocol the page itself was loaded over, as the browser reports it (Resource Timing nextHopProtocol: "http/1.1", "h2"). */
+  readonly protocol: string
   /** Receive times the page clock read before the message's tSendUs, within its error bound, and that were moved up to tSendUs. */
   readonly movedToSend: number
 }

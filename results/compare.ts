@@ -1,7 +1,7 @@
 import { errors } from '../core/errors.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import { METRICS, type MetricDefinition, type MetricKey } from './metrics.ts'
-import type { RoundResult, RunResult } from './schema.ts'
+import { variantOf, type RoundResult, type RunResult } from './schema.ts'
 import { benjaminiHochberg, bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue, type Interval } from './stats.ts'
 
 /** Significance level of the rank test: a change counts only when p < ALPHA. */
@@ -127,11 +127,17 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
 
 /**
  * Throws BENCH_ERR_CONFIG_MISMATCH naming the first key path whose value differs between the two runs' configs.
- * Run options other than transports and target (rounds, profile, interleaved, and the test-mode injectedDelayUs) are not
+ * TLS and HTTP version (options.tls, options.httpVersion; absent = plain HTTP/1.1) are checked first.
+ * Run options other than these, transports and target (rounds, profile, interleaved, and the test-mode injectedDelayUs) are not
  * checked: an injected slowdown is exactly what the gate must be able to detect, so it is flagged, not refused.
  */
 export function assertSameConfig (base: RunResult, head: RunResult): void {
-  const found = firstDifference(base.options.transports, head.options.transports, 'options.transports') ??
+  // TLS and HTTP version are part of every round's identity: an h2 figure is not an HTTP/1.1 one
+  const baseVariant = variantOf(base)
+  const headVariant = variantOf(head)
+  const found = firstDifference(baseVariant.tls, headVariant.tls, 'options.tls') ??
+    firstDifference(baseVariant.httpVersion, headVariant.httpVersion, 'options.httpVersion') ??
+    firstDifference(base.options.transports, head.options.transports, 'options.transports') ??
     firstDifference(base.options.target, head.options.target, 'options.target') ??
     // node and chromium clients measure different things (a browser's own stack, its CPU): never one comparison
     firstDifference(base.options.clientsIn ?? 'node', head.options.clientsIn ?? 'node', 'options.clientsIn') ??

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { ScenarioSchema } from '../core/config.ts'
 import { DeliveryCountersSchema, MissingSeqsSchema, ProcessStatsSchema, WireBytesSchema } from '../core/measures.ts'
 import { TRANSPORT_NAMES } from '../core/wire-protocol.ts'
+import { HTTP_VERSIONS, PLAIN_HTTP1, type WireVariant } from '../core/wire-variant.ts'
 
 /** Version of the result file format; bump on any incompatible change. */
 export const SCHEMA_VERSION = 1
@@ -75,6 +76,7 @@ export const RoundResultSchema = Type.Object({
       received: Int('envelopes the page received, duplicates included'),
       neverConnected: Int('clients of the page whose connection never became usable'),
       movedToSend: Int('receive times read before tSend within the clock bound, moved up to tSend'),
+      protocol: Type.String({ description: 'protocol the page was loaded over (nextHopProtocol: http/1.1, h2)' }),
     }, { additionalProperties: false })),
   }, { additionalProperties: false })),
   server: Type.Object({
@@ -176,6 +178,10 @@ export const RunResultSchema = Type.Object({
     }, { additionalProperties: false })),
     /** Where the clients ran (absent: node, as in files written before browsers could be clients). Part of a round's identity: compare refuses to mix kinds. */
     clientsIn: Type.Optional(Type.Union([Type.Literal('node'), Type.Literal('chromium')])),
+    /** TLS on every connection (--tls); absent in files written before TLS existed: false. Part of every round's identity. */
+    tls: Type.Optional(Type.Boolean()),
+    /** HTTP version of the HTTP transports (--http); absent: 1.1. Part of every round's identity. */
+    httpVersion: Type.Optional(Type.Union(HTTP_VERSIONS.map((v) => Type.Literal(v)))),
     /** Network profile between clients and server (absent: loopback, no proxy). */
     network: Type.Optional(Type.Object({
       name: Type.String(),
@@ -206,6 +212,11 @@ export type RoundResult = Static<typeof RoundResultSchema>
 export type RampResult = Static<typeof RampResultSchema>
 /** One step of a client ramp. */
 export type RampStep = RampResult['steps'][number]
+
+/** The TLS and HTTP version a run's rounds were measured over (files written before these options: plain HTTP/1.1). */
+export function variantOf (run: Pick<RunResult, 'options'>): WireVariant {
+  return { tls: run.options.tls ?? PLAIN_HTTP1.tls, httpVersion: run.options.httpVersion ?? PLAIN_HTTP1.httpVersion }
+}
 
 /** True when no round of the run is INVALID (a round that was run again after its generator saturated does not count). */
 export function isRunValid (rounds: readonly Pick<RoundResult, 'status'>[]): boolean {

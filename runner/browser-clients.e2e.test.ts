@@ -5,6 +5,7 @@ import { resolveScenario } from '../core/config.ts'
 import { decodeHistogram } from '../core/histogram.ts'
 import { TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
 import type { RoundResult } from '../results/schema.ts'
+import { makeCertificate } from '../servers/certificate.ts'
 import { browserLayoutOf, loadScenario } from '../scenarios/catalog.ts'
 import { NETWORK_PROFILES } from './network-profiles.ts'
 import { runRound, type RoundPlan } from './round.ts'
@@ -62,9 +63,32 @@ describe.skipIf(!hasChromium)('clients in Chromium (--clients-in chromium)', () 
       expect(page.firstMessageMs).not.toBeNull()
     }
     for (const page of pages.slice(6)) expect(page).toMatchObject({ received: 0, firstMessageMs: null, neverConnected: 1 })
+    expect(new Set(pages.map((p) => p.protocol))).toEqual(new Set(['http/1.1']))
     // what tabs 7 and 8 missed is loss, and the round says so
     expect(r.status).toBe('invalid')
     expect(r.invalidReasons.join('\n')).toMatch(/never arrived: c6 missed \d+ \(seq 1, .*c7 missed/)
+  }, 120_000)
+
+  it('browser-tabs over HTTP/2 (TLS, the run\'s certificate trusted by its key alone): all 8 SSE tabs of one context receive, over h2', async () => {
+    const made = await makeCertificate()
+    try {
+      const r = await chromiumRound({
+        scenario: loadScenario('browser-tabs'),
+        transport: 'sse',
+        browser: browserLayoutOf('browser-tabs') ?? { clientsPerPage: 1, sharedContext: true },
+        variant: { tls: true, httpVersion: '2' },
+        certificate: { dir: made.dir, certPem: made.certPem },
+      })
+      const pages = r.browser?.pages ?? []
+      expect(pages).toHaveLength(8)
+      for (const page of pages) {
+        expect(page).toMatchObject({ protocol: 'h2', neverConnected: 0 })
+        expect(page.received).toBeGreaterThan(0)
+        expect(page.firstMessageMs).not.toBeNull()
+      }
+    } finally {
+      made.remove()
+    }
   }, 120_000)
 
   it('browser-tabs over HTTP/1.1: 8 long-poll tabs share the 6 connections, a poll at a time, and all receive', async () => {

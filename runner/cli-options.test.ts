@@ -4,7 +4,7 @@ import { exitCodeOf, EXIT } from '../core/command.ts'
 import { parseBenchArgs, parseDurationMs } from './cli-options.ts'
 import { checkClientsIn } from './preflight.ts'
 import { loadScenario } from '../scenarios/catalog.ts'
-import { planRounds } from './suite.ts'
+import { listSkipped, planRounds } from './suite.ts'
 import { NETWORK_PROFILES } from './network-profiles.ts'
 
 describe('bench command line', () => {
@@ -50,6 +50,34 @@ describe('bench command line', () => {
 
   it('rejects a non-http target', () => {
     expect(errorOf(() => parseBenchArgs(['--target', 'ftp://127.0.0.1'])).message).toContain('--target')
+  })
+
+  it('--tls and --http 2 make the variant; plain HTTP/1.1 by default', () => {
+    expect(parseBenchArgs([]).variant).toEqual({ tls: false, httpVersion: '1.1' })
+    expect(parseBenchArgs(['--tls']).variant).toEqual({ tls: true, httpVersion: '1.1' })
+    expect(parseBenchArgs(['--tls', '--http', '2', '--transport', 'ws,sse']).variant).toEqual({ tls: true, httpVersion: '2' })
+  })
+
+  it.each([
+    [['--tls', '--http', '3'], 'Invalid --http: "3" (allowed: 1.1 or 2 (HTTP/3 runs over QUIC, which Node 20 does not serve))'],
+    [['--tls', '--http', 'h2'], 'Invalid --http: "h2" (allowed: 1.1 or 2 (HTTP/3 runs over QUIC, which Node 20 does not serve))'],
+    [['--http', '2'], 'Invalid --http: "2" (allowed: 2 together with --tls (h2 runs over TLS here, as browsers speak it))'],
+    [['--tls', '--http', '2', '--transport', 'ws'], 'Invalid --http: "2" (allowed: 2 only with sse, long-poll or poll among --transport ' +
+      '(ws stays on HTTP/1.1: WebSocket over HTTP/2 (RFC 8441 extended CONNECT) is not supported by the ws package))'],
+    [['--tls', '--target', 'http://127.0.0.1:8080'], 'Invalid --tls: true (allowed: only with servers the runner starts, not with --target ' +
+      '(the runner makes the certificate the clients trust))'],
+  ])('rejects %j with one message naming the option, the value and what is allowed', (args, message) => {
+    const e = errorOf(() => parseBenchArgs(args))
+    expect(e.code).toBe('BENCH_ERR_OPTION_INVALID')
+    expect(e.message).toBe(message)
+  })
+
+  it('--http 2 with ws among other transports plans no ws round: ws is n/a with its reason', () => {
+    const o = parseBenchArgs(['--tls', '--http', '2', '--transport', 'ws,sse'])
+    const input = { ...o, scenarios: [loadScenario('ticker', o.overrides)] }
+    expect(planRounds(input).map((p) => p.transport)).toEqual(['sse', 'sse', 'sse'])
+    expect(planRounds(input).every((p) => p.variant?.httpVersion === '2')).toBe(true)
+    expect(listSkipped(input)).toEqual([{ scenario: 'ticker', transport: 'ws', reason: expect.stringMatching(/^ws stays on HTTP\/1.1: .*RFC 8441/) }])
   })
 
   it('parses durations with units', () => {

@@ -3,6 +3,7 @@ import { CHROMIUM_PATH, CLIENT_KINDS, isClientKind, type ClientKind } from '../c
 import { errors } from '../core/errors.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
+import { parseWireVariant, type WireVariant } from '../core/wire-variant.ts'
 import { DEFAULT_SCENARIOS } from '../scenarios/catalog.ts'
 import { networkProfileOf, NETWORK_PROFILE_NAMES, type NetworkProfile } from './network-profiles.ts'
 
@@ -21,6 +22,8 @@ export interface BenchOptions {
   readonly network: NetworkProfile
   /** Where the clients run: Node load-generator processes or pages of Debian's Chromium. */
   readonly clientsIn: ClientKind
+  /** TLS (--tls, a certificate made at start-up) and the HTTP version of the HTTP transports (--http). */
+  readonly variant: WireVariant
   readonly json: boolean
   readonly outDir: string
   readonly reportPath: string
@@ -68,6 +71,9 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --network NAME       ${NETWORK_PROFILE_NAMES.join(' | ')}: delay and bandwidth added by a proxy (default: loopback)
   --clients-in KIND    ${CLIENT_KINDS.join(' | ')}: clients in Node processes, or in pages of Debian's Chromium
                        (${CHROMIUM_PATH}; the browser's own WebSocket, EventSource and fetch) (default: node)
+  --tls                HTTPS / WSS with a certificate made at start-up (openssl), trusted by the clients only
+  --http VERSION       1.1 | 2 (default: 1.1); 2 is h2 over TLS (needs --tls) for sse, long-poll and poll,
+                       one connection per client; ws stays on HTTP/1.1 and is shown as n/a
   --json               print the result JSON on stdout
   --out DIR            where result files go (default: results)
   --report FILE        where the HTML report goes (default: report/index.html)
@@ -98,6 +104,8 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
       target: { type: 'string' },
       network: { type: 'string', default: 'loopback' },
       'clients-in': { type: 'string', default: 'node' },
+      tls: { type: 'boolean', default: false },
+      http: { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'results' },
       report: { type: 'string', default: 'report/index.html' },
@@ -117,6 +125,11 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
   const transports = list(v.transport, TRANSPORT_NAMES.join(','))
   for (const t of transports) {
     if (!isTransportName(t)) throw new errors.BENCH_ERR_UNKNOWN_TRANSPORT(JSON.stringify(t), TRANSPORT_NAMES.join(', '))
+  }
+  const variant = parseWireVariant(v.tls, v.http, transports as TransportName[])
+  if (v.target !== undefined && (variant.tls || variant.httpVersion !== '1.1')) {
+    throw new errors.BENCH_ERR_OPTION_INVALID(variant.tls ? '--tls' : '--http', variant.tls ? 'true' : JSON.stringify(v.http),
+      'only with servers the runner starts, not with --target (the runner makes the certificate the clients trust)')
   }
   const overrides: Record<string, unknown> = {}
   if (quick) Object.assign(overrides, { durationMs: 2_000, warmupMs: 500 })
@@ -138,6 +151,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
     target: v.target === undefined ? null : parseTarget(v.target),
     network: networkProfileOf(v.network),
     clientsIn,
+    variant,
     json: v.json,
     outDir: v.out,
     reportPath: v.report,

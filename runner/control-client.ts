@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch } from 'undici'
 import type { RunStarted, RunStopped, ServerInfo, ServerStats } from '../core/control.ts'
 import { errors } from '../core/errors.ts'
 import { PATHS } from '../core/wire-protocol.ts'
@@ -6,7 +7,12 @@ const CONTROL_TIMEOUT_MS = 10_000
 
 /** Talks to a server's control routes (the same for servers the runner started and for --target). */
 export class ControlClient {
-  constructor (readonly baseUrl: string) {}
+  // over https the control routes trust the run's certificate only, like the clients
+  private readonly dispatcher: Agent | undefined
+
+  constructor (readonly baseUrl: string, caPem?: string) {
+    this.dispatcher = caPem === undefined ? undefined : new Agent({ connect: { ca: caPem } })
+  }
 
   /** GET info: what the server serves; throws BENCH_ERR_TARGET_UNREACHABLE when nothing answers. */
   async info (): Promise<ServerInfo> {
@@ -41,7 +47,9 @@ export class ControlClient {
     let res: Response
     let text: string
     try {
-      res = await fetch(this.baseUrl + path, init)
+      res = this.dispatcher === undefined
+        ? await fetch(this.baseUrl + path, init)
+        : await undiciFetch(this.baseUrl + path, { ...init, dispatcher: this.dispatcher } as Parameters<typeof undiciFetch>[1]) as unknown as Response
       text = await res.text()
     } catch (cause) {
       throw new errors.BENCH_ERR_SERVER_LOST(this.baseUrl, `${method} ${path}`, rootMessage(cause), { cause })

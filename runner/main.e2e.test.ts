@@ -15,9 +15,9 @@ const TSX = import.meta.resolve('tsx')
 
 interface Outcome { code: number | null, stdout: string, stderr: string }
 
-function bench (args: readonly string[], timeoutMs = 120_000): Promise<Outcome> {
+function bench (args: readonly string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', TSX, 'runner/main.ts', ...args], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+    execFile(process.execPath, ['--import', TSX, 'runner/main.ts', ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => resolve({ code: err === null ? 0 : (typeof err.code === 'number' ? err.code : null), stdout, stderr }))
   })
 }
@@ -88,6 +88,8 @@ describe('bad input is refused before any load, with one clear error', () => {
     ['unknown transport', () => ['--transport', 'grpc'], /Unknown transport "grpc" \(available: ws, sse, long-poll, poll\)/, 2],
     ['unknown network profile', () => ['--network', 'moon'], /Invalid --network: "moon" \(allowed: loopback, lan, wan, mobile\)/, 2],
     ['unknown client kind', () => ['--clients-in', 'firefox'], /BENCH_ERR_OPTION_INVALID: Invalid --clients-in: "firefox" \(allowed: node, chromium\)/, 2],
+    ['HTTP/3', () => ['--tls', '--http', '3'], /Invalid --http: "3" \(allowed: 1.1 or 2/, 2],
+    ['HTTP/2 with ws only', () => ['--tls', '--http', '2', '--transport', 'ws'], /Invalid --http: "2" \(allowed: 2 only with sse, long-poll or poll.*RFC 8441/, 2],
   ]
 
   it.each(cases)('%s', async (_name, args, message, code) => {
@@ -97,6 +99,17 @@ describe('bad input is refused before any load, with one clear error', () => {
     expect(out.stderr.trim().split('\n')).toHaveLength(1)
     expect(out.code).toBe(code)
     expect(existsSync(join(dir, 'latest.json'))).toBe(false)
+  })
+
+  it('--tls without a working openssl: exit 1 naming it, before any load, no result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feedbench-bad-'))
+    const out = await bench(['--tls', '--scenario', 'ticker', '--out', dir, '--report', join(dir, 'index.html')], 30_000,
+      { ...process.env, FEEDBENCH_OPENSSL: '/nonexistent/openssl' })
+    expect(out.stderr).toMatch(/BENCH_ERR_TLS_SETUP: Cannot make the TLS certificate for --tls: \/nonexistent\/openssl not found \(install the openssl package/)
+    expect(out.stderr.trim().split('\n')).toHaveLength(1)
+    expect(out.code).toBe(1)
+    expect(existsSync(join(dir, 'latest.json'))).toBe(false)
+    expect(existsSync(join(dir, 'index.html'))).toBe(false)
   })
 })
 

@@ -3,8 +3,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { EXIT, runCommand } from '../core/command.ts'
-import { BENCH_USAGE, parseBenchArgs } from './cli-options.ts'
+import type { ScenarioConfig } from '../core/config.ts'
+import { variantLabel } from '../core/wire-variant.ts'
+import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './cli-options.ts'
 import { browserLayoutOf, loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
+import { makeCertificate, type TlsCertificate } from '../servers/certificate.ts'
 import { checkClientsIn, checkMachineLimits, checkTarget } from './preflight.ts'
 import { runRamps } from './ramp.ts'
 import { listSkipped, planRounds, runPlans } from './suite.ts'
@@ -28,12 +31,24 @@ async function main (): Promise<number> {
   if (options.injectedDelayUs > 0) {
     process.stderr.write(`TEST MODE: the server delays every published batch by ${options.injectedDelayUs} µs (--inject-delay-us); this run measures the CI gate, not the transports\n`)
   }
+  // made before any load, removed when the run ends: the key never outlives the run
+  const made = options.variant.tls ? await makeCertificate() : undefined
+  try {
+    return await runBench(options, scenarios, made)
+  } finally {
+    made?.remove()
+  }
+}
+
+async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], made: TlsCertificate | undefined): Promise<number> {
   const startedAt = new Date()
+  const { variant } = options
   const input = {
     ...options,
     scenarios,
     notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, notApplicableTo(options.scenarios[i] ?? s.name)])),
     browserLayouts: Object.fromEntries(scenarios.map((s, i) => [s.name, browserLayoutOf(options.scenarios[i] ?? s.name)])),
+    ...(made === undefined ? {} : { certificate: { dir: made.dir, certPem: made.certPem } }),
   }
   const skipped = listSkipped(input)
   const plans = planRounds(input)
@@ -41,7 +56,7 @@ async function main (): Promise<number> {
   const t0 = performance.now()
   const rounds = await runPlans(plans, {
     roundStarted (plan, total) {
-      if (showProgress) process.stderr.write(`[${plan.order}/${total}] ${plan.scenario.name} · ${plan.transport} · round ${plan.round} … `)
+      if (showProgress) process.stderr.write(`[${plan.order}/${total}] ${plan.scenario.name} · ${plan.transport} · ${variantLabel(variant)} · round ${plan.round} … `)
     },
     roundFinished (r) {
       if (!showProgress) return
@@ -70,6 +85,8 @@ async function main (): Promise<number> {
       quick: options.quick,
       target: options.target,
       transports: [...options.transports],
+      tls: variant.tls,
+      httpVersion: variant.httpVersion,
       ...(options.profile === null ? {} : { profile: options.profile }),
       ...(options.injectedDelayUs > 0 ? { injectedDelayUs: options.injectedDelayUs } : {}),
       ...(options.network.name === 'loopback' ? {} : { network: { ...options.network } }),

@@ -37,7 +37,8 @@ export async function startNetworkProxy (targetUrl: string, profile: NetworkProf
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
   return {
-    url: `http://127.0.0.1:${port}`,
+    // a TCP relay: TLS passes through untouched, so the clients speak the target's scheme to it
+    url: `${target.protocol}//127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy()
       server.close(() => resolve())

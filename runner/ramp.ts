@@ -4,7 +4,7 @@ import type { RampResult, RampStep, RoundResult } from '../results/schema.ts'
 import { machineClientLimit } from './preflight.ts'
 import { runRound, type RoundPlan } from './round.ts'
 import { buildRoundResult } from './round-result.ts'
-import { applicableTransports, shuffle, type RunPlanInput } from './suite.ts'
+import { applicableTransports, shuffle, wireOf, type RunPlanInput } from './suite.ts'
 
 /** Largest client count of a ramp in a --quick run. */
 export const QUICK_RAMP_MAX_CLIENTS = 1_000
@@ -110,6 +110,7 @@ export async function runRamps (input: RunPlanInput, isQuick: boolean, progress:
         workers: input.workers,
         target: input.target,
         network: input.network,
+        ...wireOf(input),
         ...(input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }),
         ...(layout === undefined ? {} : { browser: layout }),
       }

@@ -4,6 +4,7 @@ import type { BrowserLayout } from '../scenarios/catalog.ts'
 import { nowUs, sleep } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
+import { PLAIN_HTTP1, type WireVariant } from '../core/wire-variant.ts'
 import { forkChild, type Child } from './children.ts'
 import { ControlClient } from './control-client.ts'
 import type { NetworkProfile } from './network-profiles.ts'
@@ -27,12 +28,22 @@ export interface RoundPlan {
   readonly clientsIn?: ClientKind
   /** Chromium clients only: the scenario's page layout (absent: the generator's default). */
   readonly browser?: BrowserLayout
+  /** TLS and HTTP version (absent: plain HTTP/1.1). */
+  readonly variant?: WireVariant
+  /** With TLS: the run's certificate, made once by the runner (a restarted server serves the same one). */
+  readonly certificate?: RunCertificate
 }
 
 /** The load-generator entry of each client kind; both speak the same IPC protocol (core/control.ts). */
 const LOADGEN_ENTRIES: Readonly<Record<ClientKind, string>> = {
   node: 'clients/main.ts',
   chromium: 'clients/browser-main.ts',
+}
+
+/** The certificate of a TLS run: where the server processes read key and certificate, and what clients trust. */
+export interface RunCertificate {
+  readonly dir: string
+  readonly certPem: string
 }
 
 /** Everything the processes of one round reported, before it is turned into a RoundResult. */
@@ -123,7 +134,7 @@ export async function runRound (plan: RoundPlan, options: RoundOptions = {}): Pr
     server = launched?.server
     const baseUrl = launched?.url ?? plan.target
     if (baseUrl === null) throw new Error('a round needs a --target or a server of its own')
-    const control = new ControlClient(baseUrl)
+    const control = new ControlClient(baseUrl, plan.certificate?.certPem)
     if (plan.network.name !== 'loopback') proxy = await startNetworkProxy(baseUrl, plan.network)
 
     const rssBefore = (await control.stats({ settle: true })).process.rssBytes
@@ -184,6 +195,8 @@ async function startServer (plan: RoundPlan, port: string): Promise<{ server: Ch
   const server = forkChild<ServerToRunner>('servers/main.ts', [
     '--scenario-json', JSON.stringify(scenario), '--transport', transport, '--port', port, '--host', '127.0.0.1', '--idle',
     ...((plan.injectedDelayUs ?? 0) > 0 ? ['--inject-delay-us', String(plan.injectedDelayUs)] : []),
+    ...(plan.certificate === undefined ? [] : ['--tls-dir', plan.certificate.dir]),
+    '--http', (plan.variant ?? PLAIN_HTTP1).httpVersion,
   ], `server (${scenario.name}, ${transport})`)
   try {
     const listening = await server.next((m): m is Extract<ServerToRunner, { type: 'listening' }> => m.type === 'listening',
@@ -232,7 +245,17 @@ export function splitClients (plan: RoundPlan, baseUrl: string): LoadgenJob[] {
   let first = 0
   for (let w = 0; w < workers; w++) {
     const count = Math.floor(plan.scenario.clients / workers) + (w < plan.scenario.clients % workers ? 1 : 0)
-    jobs.push({ scenario: plan.scenario, transport: plan.transport, baseUrl, firstClient: first, clientCount: count, worker: w, ...layout })
+    jobs.push({
+      scenario: plan.scenario,
+      transport: plan.transport,
+      baseUrl,
+      ...(plan.certificate === undefined ? {} : { caPem: plan.certificate.certPem }),
+      httpVersion: (plan.variant ?? PLAIN_HTTP1).httpVersion,
+      firstClient: first,
+      clientCount: count,
+      worker: w,
+      ...layout,
+    })
     first += count
   }
   return jobs

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:net'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { Agent, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PATHS } from '../core/wire-protocol.ts'
 
@@ -18,7 +21,7 @@ function serve (args: readonly string[]): { child: ChildProcess, stderr: () => s
 async function listeningUrl (stderr: () => string, timeoutMs = 15_000): Promise<string> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const match = /feedbench server listening on (http:\/\/\S+)/.exec(stderr())
+    const match = /feedbench server listening on (https?:\/\/\S+)/.exec(stderr())
     if (match?.[1] !== undefined) return match[1]
     if (Date.now() > deadline) throw new Error(`no listening line: ${stderr()}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
@@ -33,13 +36,33 @@ describe('npm run serve', () => {
   it('listens on port 0, publishes at once, and exits 0 on SIGTERM with an SSE client open', async () => {
     const server = serve(['--scenario', 'ticker', '--port', '0', '--transport', 'sse,poll'])
     const url = await listeningUrl(server.stderr)
-    expect(server.stderr()).toContain('(transports sse, poll, scenario ticker)')
+    expect(server.stderr()).toContain('(transports sse, poll, scenario ticker, HTTP/1.1)')
     const sse = await fetch(`${url}${PATHS.sse}?client=c0&stream=feed`)
     const reader = (sse.body as ReadableStream<Uint8Array>).getReader()
     let text = ''
     while (!text.includes('id: ')) text += new TextDecoder().decode((await reader.read()).value)
     server.child.kill('SIGTERM')
     expect(await server.exited).toBe(0)
+  })
+
+  it('--tls --http 2: serves SSE over h2 with a certificate made at start-up, removed at exit', async () => {
+    const server = serve(['--scenario', 'ticker', '--port', '0', '--transport', 'sse', '--tls', '--http', '2'])
+    const url = await listeningUrl(server.stderr)
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+    expect(server.stderr()).toContain('HTTP/2 + TLS')
+    const certPath = /certificate for clients to trust: (\S+\/cert\.pem)/.exec(server.stderr())?.[1] as string
+    const agent = new Agent({ allowH2: true, connect: { ca: readFileSync(certPath, 'utf8') } })
+    const res = await request(`${url}${PATHS.sse}?client=c0&stream=feed`, { dispatcher: agent })
+    let text = ''
+    for await (const chunk of res.body) {
+      text += String(chunk)
+      if (text.includes('id: ')) break
+    }
+    expect(res.statusCode).toBe(200)
+    await agent.destroy()
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    expect(existsSync(dirname(certPath))).toBe(false)
   })
 
   it('serves a scenario by name, idle until a run is started', async () => {

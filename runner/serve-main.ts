@@ -7,7 +7,7 @@ import { parseServeOptions, SERVE_OPTIONS, serveUntil, startServer } from '../se
 // `npm run serve`: one server alone, in this process, for `npm run bench -- --target URL` (or anything
 // else) to run against. The runner's own servers are forked processes (servers/main.ts).
 
-const USAGE = `npm run serve -- --scenario NAME|file.json [--transport ${TRANSPORT_NAMES.join(',')}] [--port 8080] [--host 127.0.0.1] [--idle] [--publish-for MS] ` +
+const USAGE = `npm run serve -- --scenario NAME|file.json [--transport ${TRANSPORT_NAMES.join(',')}] [--port 8080] [--host 127.0.0.1] [--idle] [--publish-for MS] [--tls] [--http 1.1|2] ` +
   `[--inject-delay-us N (test mode only: ${TEST_MODE_ENV}=1)]`
 
 async function main (): Promise<number> {

@@ -4,7 +4,8 @@ import type { NetworkProfile } from './network-profiles.ts'
 import type { ClientKind } from '../core/control.ts'
 import type { BrowserLayout, NotApplicable } from '../scenarios/catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
-import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses } from './round.ts'
+import { runsOver, WS_OVER_HTTP2_REASON, type WireVariant } from '../core/wire-variant.ts'
+import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses, type RunCertificate } from './round.ts'
 import { buildRoundResult, isRerunnable } from './round-result.ts'
 
 /** What the runner executes: resolved scenarios × transports × rounds. */
@@ -17,6 +18,10 @@ export interface RunPlanInput {
   readonly network: NetworkProfile
   /** Test mode only: delay the started servers add to every published batch, µs (absent or 0: off). */
   readonly injectedDelayUs?: number
+  /** TLS and HTTP version of every round (absent: plain HTTP/1.1). */
+  readonly variant?: WireVariant
+  /** With TLS: the run's certificate. */
+  readonly certificate?: RunCertificate
   /** Transports each scenario (by name) does not apply to, with the reason: not run, recorded as skipped. */
   readonly notApplicable?: Readonly<Record<string, NotApplicable>>
   /** Where the clients run (absent: node). */
@@ -31,14 +36,25 @@ export type SkippedPair = NonNullable<RunResult['skipped']>[number]
 /** The (scenario, transport) pairs of the input that do not apply, with the scenario's reason. */
 export function listSkipped (input: RunPlanInput): SkippedPair[] {
   return input.scenarios.flatMap((scenario) => input.transports.flatMap((transport) => {
-    const reason = input.notApplicable?.[scenario.name]?.[transport]
+    const reason = whyNotRun(input, scenario, transport)
     return reason === undefined ? [] : [{ scenario: scenario.name, transport, reason }]
   }))
 }
 
 /** The transports of the input a scenario applies to, in the input's order. */
 export function applicableTransports (input: RunPlanInput, scenario: ScenarioConfig): TransportName[] {
-  return input.transports.filter((t) => input.notApplicable?.[scenario.name]?.[t] === undefined)
+  return input.transports.filter((t) => whyNotRun(input, scenario, t) === undefined)
+}
+
+/** Why a (scenario, transport) pair is not run: the scenario does not apply to it, or the run's HTTP version does not (ws over h2). */
+function whyNotRun (input: RunPlanInput, scenario: ScenarioConfig, transport: TransportName): string | undefined {
+  return input.notApplicable?.[scenario.name]?.[transport] ??
+    (input.variant === undefined || runsOver(transport, input.variant) ? undefined : WS_OVER_HTTP2_REASON)
+}
+
+/** The variant and certificate fields of a round plan (none for plain HTTP/1.1). */
+export function wireOf (input: RunPlanInput): Pick<RoundPlan, 'variant' | 'certificate'> {
+  return { ...(input.variant === undefined ? {} : { variant: input.variant }), ...(input.certificate === undefined ? {} : { certificate: input.certificate }) }
 }
 
 /** Called before and after each round, for progress output. */
@@ -54,7 +70,7 @@ export interface RunnerProgress {
 export function planRounds (input: RunPlanInput, random: () => number = Math.random): RoundPlan[] {
   const plans: RoundPlan[] = []
   const delayUs = input.injectedDelayUs ?? 0
-  const injected = delayUs > 0 ? { injectedDelayUs: delayUs } : {}
+  const injected = { ...(delayUs > 0 ? { injectedDelayUs: delayUs } : {}), ...wireOf(input) }
   const clientsIn = input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }
   for (let round = 1; round <= input.rounds; round++) {
     // ramp scenarios run in runner/ramp.ts; transports a scenario does not apply to are in listSkipped

@@ -36,7 +36,7 @@ export const longPollServer: ServerTransport = {
         if (outstanding.get(params.client) === held) outstanding.delete(params.client)
       }
       // shutting down: let the client reconnect elsewhere instead of reusing this socket
-      if (ctx.isClosing()) reply.header('connection', 'close')
+      if (ctx.isClosing() && request.raw.httpVersionMajor < 2) reply.header('connection', 'close')
       return sendPollBatch(reply, ctx.hub, poll, !hasData)
     })
   },

@@ -3,7 +3,9 @@ import type { ScenarioConfig } from '../core/config.ts'
 import { errors } from '../core/errors.ts'
 import { parseInjectedDelayUs } from '../core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
+import { parseWireVariant, variantLabel, type WireVariant } from '../core/wire-variant.ts'
 import { createServer, type FeedbenchServer } from './app.ts'
+import { makeCertificate, readCertificateDir } from './certificate.ts'
 import { setInjectedDelayUs } from './fault-injection.ts'
 
 /** Command-line options (node:util parseArgs) of every way to start a server: npm run serve and the runner's server process. */
@@ -14,6 +16,10 @@ export const SERVE_OPTIONS = {
   idle: { type: 'boolean', default: false },
   'publish-for': { type: 'string', default: '600000' },
   'inject-delay-us': { type: 'string' },
+  tls: { type: 'boolean', default: false },
+  http: { type: 'string', default: '1.1' },
+  // the runner's server processes: the run's certificate, made once by the runner (a restarted server keeps it)
+  'tls-dir': { type: 'string' },
 } as const
 
 /** SERVE_OPTIONS as parseArgs returns them. */
@@ -24,6 +30,9 @@ export interface ServeOptionValues {
   readonly idle: boolean
   readonly 'publish-for': string
   readonly 'inject-delay-us'?: string | undefined
+  readonly tls: boolean
+  readonly http: string
+  readonly 'tls-dir'?: string | undefined
 }
 
 /** How to start one server, checked. */
@@ -37,6 +46,10 @@ export interface ServeConfig {
   readonly publishForMs: number
   /** Test mode only: delay added to every published batch, µs (0: off). */
   readonly injectedDelayUs: number
+  /** TLS and HTTP version of the server. */
+  readonly variant: WireVariant
+  /** With TLS: the directory of an existing key.pem and cert.pem; absent: a certificate is made at start-up. */
+  readonly tlsDir?: string | undefined
 }
 
 /** Most a server started by hand publishes for, ms (a day). */
@@ -48,8 +61,11 @@ export function parseServeOptions (values: ServeOptionValues, config: ScenarioCo
   for (const name of transports) {
     if (!isTransportName(name)) throw new errors.BENCH_ERR_UNKNOWN_TRANSPORT(JSON.stringify(name), TRANSPORT_NAMES.join(', '))
   }
+  const variant = parseWireVariant(values.tls || values['tls-dir'] !== undefined, values.http, transports as TransportName[])
   return {
     config,
+    variant,
+    ...(values['tls-dir'] === undefined ? {} : { tlsDir: values['tls-dir'] }),
     transports: transports as TransportName[],
     port: parseInteger('--port', values.port, 0, 65_535),
     host: values.host,
@@ -63,6 +79,8 @@ export function parseServeOptions (values: ServeOptionValues, config: ScenarioCo
 export interface ListeningServer {
   readonly server: FeedbenchServer
   readonly url: string
+  /** Removes what the server made at start-up (its certificate's directory); idempotent. */
+  readonly cleanup: () => void
 }
 
 /**
@@ -71,19 +89,27 @@ export interface ListeningServer {
  */
 export async function startServer (options: ServeConfig): Promise<ListeningServer> {
   setInjectedDelayUs(options.injectedDelayUs)
-  const server = createServer({ config: options.config, transports: options.transports })
+  const { variant } = options
+  const made = variant.tls && options.tlsDir === undefined ? await makeCertificate() : undefined
+  const cleanup = (): void => { made?.remove() }
+  // a key made here lives only as long as this process
+  if (made !== undefined) process.once('exit', cleanup)
+  const tls = made ?? (options.tlsDir === undefined ? undefined : readCertificateDir(options.tlsDir))
+  const server = createServer({ config: options.config, transports: options.transports, tls, httpVersion: variant.httpVersion })
   let url: string
   try {
     url = await server.listen(options.port, options.host)
   } catch (cause) {
+    cleanup()
     await server.app.close()
     if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new errors.BENCH_ERR_PORT_IN_USE(String(options.port), options.host, { cause })
     throw cause
   }
   if (!options.isIdle) server.hub.run(options.publishForMs)
   const testMode = options.injectedDelayUs > 0 ? `; TEST MODE: every published batch delayed by ${options.injectedDelayUs} µs` : ''
-  process.stderr.write(`feedbench server listening on ${url} (transports ${options.transports.join(', ')}, scenario ${options.config.name})${testMode}\n`)
-  return { server, url }
+  const certificate = made === undefined ? '' : `; certificate for clients to trust: ${made.dir}/cert.pem (removed at exit)`
+  process.stderr.write(`feedbench server listening on ${url} (transports ${options.transports.join(', ')}, scenario ${options.config.name}, ${variantLabel(variant)})${testMode}${certificate}\n`)
+  return { server, url, cleanup }
 }
 
 /** What ends a server: a signal, or the runner closing the IPC channel of a server it forked. */
@@ -99,6 +125,7 @@ export async function serveUntil (listening: ListeningServer, events: readonly S
   })
   try {
     await listening.server.app.close()
+    listening.cleanup()
     if (process.connected) process.disconnect()
     return EXIT.ok
   } catch (err) {

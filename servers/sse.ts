@@ -23,7 +23,8 @@ export const sseServer: ServerTransport = {
       const res = reply.raw
       // held here: Node detaches res.socket on 'finish', before a listener added later can end it
       const socket = res.socket
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+      // HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2): its streams are kept alive by the session
+      res.writeHead(200, request.raw.httpVersionMajor === 2 ? H2_HEADERS : H1_HEADERS)
       res.write(SSE_PRELUDE)
       streams.open(res, socket, params.stream, afterSeq)
     })
@@ -48,6 +49,9 @@ function endStream (res: ServerResponse, socket: Socket | null | undefined, last
   // the stream is over: do not keep this socket around for keep-alive reuse
   res.once('finish', () => { socket?.end() })
 }
+
+const H2_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } as const
+const H1_HEADERS = { ...H2_HEADERS, connection: 'keep-alive' } as const
 
 /** The comment that opens every stream: it flushes the response headers. */
 export const SSE_PRELUDE = ': ok\n\n'

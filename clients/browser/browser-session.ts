@@ -1,3 +1,4 @@
+import { createHash, X509Certificate } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { CHROMIUM_PATH, type BrowserPageOutcome, type LoadgenJob, type LoadgenReport, type ProcessStats, type RunStarted, type RunStopped } from '../../core/control.ts'
@@ -65,7 +66,8 @@ export class BrowserSession implements LoadgenSession {
   /** Launches Chromium, opens the pages, aligns their clocks, then connects every page's clients. */
   async connectAll (): Promise<void> {
     if (!existsSync(CHROMIUM_PATH)) throw new errors.BENCH_ERR_ENVIRONMENT('--clients-in chromium', `${CHROMIUM_PATH} is missing`, 'install the Debian package chromium (apt-get install -y chromium)')
-    this.browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS })
+    const trust = this.job.caPem === undefined ? [] : [`--ignore-certificate-errors-spki-list=${spkiHash(this.job.caPem)}`]
+    this.browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...trust] })
     const script = await pageScript()
     const perPage = this.job.clientsPerPage ?? DEFAULT_CLIENTS_PER_PAGE
     const pages = Math.ceil(this.job.clientCount / perPage)
@@ -162,6 +164,7 @@ export class BrowserSession implements LoadgenSession {
       firstMessageMs: f.firstRecvUs === 0 ? null : Math.round((f.firstRecvUs - t0Us) / 100) / 10,
       received: f.received,
       neverConnected: f.neverConnected,
+      protocol: f.protocol,
       movedToSend: f.movedToSend,
     }))
     return {
@@ -192,6 +195,17 @@ export class BrowserSession implements LoadgenSession {
       browser: { clockBoundUs: Math.max(0, ...pages.map((p) => p.clockBoundUs)), pages },
     }
   }
+}
+
+/**
+ * The base64 SHA-256 of the certificate's public key (SubjectPublicKeyInfo): Chromium's
+ * --ignore-certificate-errors-spki-list trusts exactly the certificates with that key, and no other
+ * certificate error is ignored. The run's certificate is self-signed and made at start-up, so no CA
+ * store is touched.
+ */
+export function spkiHash (certPem: string): string {
+  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' })
+  return createHash('sha256').update(spki).digest('base64')
 }
 
 function sum (values: readonly number[]): number {

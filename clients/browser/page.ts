@@ -12,6 +12,8 @@ export interface PageFinish {
   readonly firstRecvUs: number
   readonly received: number
   readonly neverConnected: number
+  /** The protocol the page was loaded over (Resource Timing nextHopProtocol: "http/1.1", "h2"). */
+  readonly protocol: string
   /** Receive times moved up to the message's tSendUs because the page clock read earlier, within its bound. */
   readonly movedToSend: number
 }
@@ -61,11 +63,16 @@ const api: PageApi = {
       if (slot.conn === undefined && slot.tracker.received === 0) neverConnected++
     }
     const counters = { ...report.counters, reconnects: report.counters.reconnects + browserCounters.sseReconnects }
-    return { report: { ...report, counters }, clock, firstRecvUs, received, neverConnected, movedToSend: clockCounters.movedToSend }
+    return { report: { ...report, counters }, clock, firstRecvUs, received, neverConnected, movedToSend: clockCounters.movedToSend, protocol: pageProtocol() }
   },
   async close () {
     await session?.close()
   },
+}
+
+function pageProtocol (): string {
+  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined
+  return navigation?.nextHopProtocol ?? 'unknown'
 }
 
 ;(globalThis as unknown as { feedbench: PageApi }).feedbench = api
