@@ -8,6 +8,7 @@ import { scenarioEvidenceHtml } from './evidence.ts'
 import { embedJson, html } from './html.ts'
 import { robustnessHtml } from './robustness.ts'
 import { bannersHtml, claimsHtml, verdictHtml } from './sections.ts'
+import { browserPagesHtml } from './browser-pages.ts'
 import { decideVerdicts } from './verdict.ts'
 
 /** Run ids of test fixtures start with this; such a report says loudly that it is not a measurement. */
@@ -59,6 +60,7 @@ ${verdictHtml(result, verdicts, summaries)}
 ${summaries.map((s, i) => scenarioEvidenceHtml(s, i, charts[i] ?? []))}
 </section>
 ${robustnessHtml(result)}
+${browserPagesHtml(result)}
 ${claimsHtml(claims)}
 ${baseline === undefined ? '' : baselineHtml(baseline, result)}
 ${contextHtml(result, invalid)}
