@@ -19,6 +19,9 @@ export const DEFAULT_CLIENTS_PER_PAGE = 5
 /** Exchanges with GET /_feedbench/clock per page; the one with the smallest round trip sets the offset. */
 const CLOCK_EXCHANGES = 30
 
+const PAGE_LOAD_ATTEMPTS = 4
+const NETWORK_CHANGED_PAUSE_MS = 250
+
 /** A page whose clients have not connected after this long is taken as held back by the browser, and the next page connects, ms. */
 const CONNECT_QUIET_MS = 2_000
 
@@ -79,7 +82,7 @@ export class BrowserSession implements LoadgenSession {
       const context = shared ?? await this.browser.newContext()
       const page = await context.newPage()
       page.on('pageerror', (err) => { this.pageErrors.push(`page ${p}: ${err.message}`) })
-      await page.goto(this.job.baseUrl + PATHS.browserPage)
+      await openPage(page, this.job.baseUrl + PATHS.browserPage)
       await page.addScriptTag({ content: script })
       const firstClient = this.job.firstClient + p * perPage
       const job: LoadgenJob = { ...this.job, firstClient, clientCount: Math.min(perPage, this.job.firstClient + this.job.clientCount - firstClient) }
@@ -193,6 +196,23 @@ export class BrowserSession implements LoadgenSession {
         ...saturationReasons({ ...tree, eventLoopDelayP99Us: 0 }, undefined, 0),
       ],
       browser: { clockBoundUs: Math.max(0, ...pages.map((p) => p.clockBoundUs)), pages },
+    }
+  }
+}
+
+/**
+ * Loads the page. Chromium aborts requests in flight with ERR_NETWORK_CHANGED when the host's network
+ * interfaces change (another process adding a namespace or a veth pair is enough); the page holds no
+ * state yet, so loading it again is safe. Any other failure, or a fourth one, is thrown.
+ */
+async function openPage (page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url)
+      return
+    } catch (err) {
+      if (attempt >= PAGE_LOAD_ATTEMPTS || !(err as Error).message.includes('ERR_NETWORK_CHANGED')) throw err
+      await sleep(NETWORK_CHANGED_PAUSE_MS)
     }
   }
 }

@@ -59,17 +59,25 @@ export interface ClockAlignment {
  */
 export async function alignClock (clockUrl: string, exchanges: number): Promise<ClockAlignment> {
   let best: ClockAlignment | undefined
+  let lastError: unknown
   for (let i = 0; i < exchanges; i++) {
     const a = performance.now() * 1000
-    const res = await fetch(clockUrl, { cache: 'no-store' })
-    const { nowUs: s } = await res.json() as { nowUs: number }
+    let s: number
+    try {
+      const res = await fetch(clockUrl, { cache: 'no-store' })
+      s = (await res.json() as { nowUs: number }).nowUs
+    } catch (err) {
+      // an exchange the browser aborted (a network change on the host) tells nothing; the others still do
+      lastError = err
+      continue
+    }
     const b = performance.now() * 1000
     const roundTripUs = b - a
     if (best === undefined || roundTripUs < best.bestRoundTripUs) {
       best = { offsetUs: s - (a + b) / 2, boundUs: roundTripUs / 2, bestRoundTripUs: roundTripUs, exchanges }
     }
   }
-  if (best === undefined) throw new Error('clock alignment needs at least one exchange')
+  if (best === undefined) throw new Error(`no clock exchange with ${clockUrl} succeeded: ${String(lastError)}`)
   offsetUs = best.offsetUs
   boundUs = best.boundUs
   return best
