@@ -18,6 +18,8 @@ export interface ClientSlot {
   firstRecvUs: number
   /** Connected before the run started: it must receive every seq its stream publishes. */
   isConnectedBeforeStart: boolean
+  /** When its first connection became usable (0: not yet), µs. */
+  connectedAtUs: number
   /** One of faults.slowClients: stops reading when the warm-up ends. */
   readonly isSlow: boolean
   /** Stopped reading when the warm-up ended (a slow client); it reads again only to drain at the end of the run. */
@@ -42,6 +44,7 @@ export function createSlots (job: LoadgenJob): ClientSlot[] {
       firstConnectStartUs: 0,
       firstRecvUs: 0,
       isConnectedBeforeStart: false,
+      connectedAtUs: 0,
       isSlow: job.firstClient + i < job.scenario.faults.slowClients,
       isFrozen: false,
       wasCut: false,

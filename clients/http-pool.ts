@@ -190,13 +190,6 @@ class H2Client implements HttpClient {
   }
 }
 
-/** The path and query of a downstream request: client, stream and any extra parameters that are set. */
-export function downstreamPath (path: string, clientId: string, stream: string, extra: Record<string, string | number | undefined>): string {
-  const query = new URLSearchParams({ client: clientId, stream })
-  for (const [key, value] of Object.entries(extra)) if (value !== undefined) query.set(key, String(value))
-  return `${path}?${query.toString()}`
-}
-
 /** A GET's complete answer: status, body as UTF-8 text, and when its last byte arrived (µs, nowUs). */
 export interface TextAnswer {
   readonly statusCode: number

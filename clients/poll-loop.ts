@@ -2,7 +2,8 @@ import type { ClientConnectOptions, ClientConnection } from '../core/adapters.ts
 import type { PollBatch } from '../core/envelope.ts'
 import { sleep } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
-import { createHttpClient, downstreamPath, getText, httpConnection } from './http-pool.ts'
+import { downstreamPath } from '../core/wire-protocol.ts'
+import { createHttpClient, getText, httpConnection } from './http-pool.ts'
 
 /** How a polling transport paces its requests; the only thing long-poll and poll differ in besides the route. */
 export interface PollPacing {

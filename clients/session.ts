@@ -56,6 +56,11 @@ export class LoadSession {
     this.slots = createSlots(job)
   }
 
+  /** Clients of the job. */
+  get clients (): number {
+    return this.slots.length
+  }
+
   /** Connects every client, at most connectConcurrency at once; throws when one cannot connect at all. */
   async connectAll (): Promise<void> {
     let next = 0
@@ -64,7 +69,8 @@ export class LoadSession {
         const slot = this.slots[next++] as ClientSlot
         slot.firstConnectStartUs = nowUs()
         await this.connectWithRetry(slot, false)
-        this.connectTime.record(nowUs() - slot.firstConnectStartUs)
+        slot.connectedAtUs = nowUs()
+        this.connectTime.record(slot.connectedAtUs - slot.firstConnectStartUs)
         slot.isConnectedBeforeStart = !this.isStarted
       }
     }
@@ -83,6 +89,10 @@ export class LoadSession {
   start (started: RunStarted, runMs: number): void {
     const { scenario } = this.job
     this.isStarted = true
+    // the server starts publishing at t0, before this message arrives: a client whose connection became
+    // usable after t0 may have been answered from after seq 1 (a poll without a cursor starts from now),
+    // so it is held to what it saw from its first seq on, like a client that joined during the run
+    for (const slot of this.slots) if (slot.connectedAtUs > started.t0Us) slot.isConnectedBeforeStart = false
     this.monitor.reset()
     const windowStartUs = started.t0Us + scenario.warmupMs * 1000
     this.recorder.setWindow(windowStartUs, windowStartUs + scenario.durationMs * 1000)

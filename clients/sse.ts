@@ -4,8 +4,8 @@ import type { GapNotice } from '../core/envelope.ts'
 import { nowUs } from '../core/clock.ts'
 import { isGap, parseDownstream } from '../core/envelope.ts'
 import { errors } from '../core/errors.ts'
-import { PATHS } from '../core/wire-protocol.ts'
-import { createHttpClient, downstreamPath, httpConnection } from './http-pool.ts'
+import { downstreamPath, PATHS } from '../core/wire-protocol.ts'
+import { createHttpClient, httpConnection } from './http-pool.ts'
 
 /** Server-Sent Events client: one streaming GET down (the suite's HTTP/1.1 client, eventsource-parser), HTTP POSTs up. */
 export const sseClient: ClientTransport = {

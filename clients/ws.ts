@@ -5,9 +5,8 @@ import { maxMessageBytes } from '../core/config.ts'
 import { nowUs } from '../core/clock.ts'
 import { isGap, parseDownstream } from '../core/envelope.ts'
 import { errors } from '../core/errors.ts'
-import { PATHS } from '../core/wire-protocol.ts'
+import { downstreamPath, PATHS } from '../core/wire-protocol.ts'
 import { openCountedSocket } from './counted-socket.ts'
-import { downstreamPath } from './http-pool.ts'
 
 const CLOSE_GRACE_MS = 1_000
 

@@ -65,7 +65,26 @@ export interface ServerStats {
   readonly faultDrops?: number
 }
 
+/** GET /_feedbench/clock answer: the server's monotonic clock (core/clock.ts nowUs) when it answered. */
+export interface ClockReading {
+  readonly nowUs: number
+}
+
 // ---------------------------------------------------------------- IPC (runner ↔ load-generator process)
+
+/** Where a round's clients run: Node processes (our adapters over ws / undici) or pages of Debian's Chromium (the browser's own WebSocket, EventSource and fetch). */
+export const CLIENT_KINDS = ['node', 'chromium'] as const
+
+/** One of CLIENT_KINDS. */
+export type ClientKind = typeof CLIENT_KINDS[number]
+
+/** True when `name` is a client kind feedbench knows. */
+export function isClientKind (name: string): name is ClientKind {
+  return (CLIENT_KINDS as readonly string[]).includes(name)
+}
+
+/** Where Debian's Chromium is installed (apt-get install chromium); a browser is never downloaded. */
+export const CHROMIUM_PATH = '/usr/bin/chromium'
 
 /** What one load-generator process is asked to do. */
 export interface LoadgenJob {
@@ -80,6 +99,10 @@ export interface LoadgenJob {
   readonly firstClient: number
   readonly clientCount: number
   readonly worker: number
+  /** Chromium clients only: clients per page; the job's clients fill ceil(clientCount / clientsPerPage) pages of one browser context. */
+  readonly clientsPerPage?: number
+  /** Chromium clients only: every page in one browser context (tabs of one user, sharing its 6 HTTP/1.1 connections per origin); else one context per page. */
+  readonly sharedBrowserContext?: boolean
 }
 
 /** Messages from the runner to a load generator, in this order. */
@@ -115,6 +138,36 @@ export interface LoadgenReport {
   readonly process: ProcessStats
   /** Why this generator cannot be trusted for this round (empty when it can). */
   readonly saturation: readonly string[]
+  /** Set when `bytes` are not measured (all zero) and why: a browser does not expose its sockets' byte counts. */
+  readonly bytesNotMeasured?: string
+  /** Chromium clients only: the page clocks' alignment and what each page (tab) received. */
+  readonly browser?: BrowserLoadgenDetail
+}
+
+/** What a Chromium load generator adds to its report. */
+export interface BrowserLoadgenDetail {
+  /** Largest error bound of any page's clock offset to the server's monotonic clock (half the best round trip), µs. */
+  readonly clockBoundUs: number
+  readonly pages: readonly BrowserPageOutcome[]
+}
+
+/** One page (tab) of a Chromium load generator over one round. */
+export interface BrowserPageOutcome {
+  /** 0-based page index within its load generator. */
+  readonly page: number
+  readonly clients: number
+  /** Error bound of this page's clock offset, µs (half the smallest of its round trips to GET /_feedbench/clock). */
+  readonly clockBoundUs: number
+  /** ms from the run's start (t0) to the page's first envelope; null when it received none. */
+  readonly firstMessageMs: number | null
+  /** Envelopes the page's clients received, duplicates included. */
+  readonly received: number
+  /** Clients of the page whose connection never became usable (a browser holding their request back, e.g. the 6-per-origin HTTP/1.1 limit). */
+  readonly neverConnected: number
+  /** The protocol the page itself was loaded over, as the browser reports it (Resource Timing nextHopProtocol: "http/1.1", "h2"). */
+  readonly protocol: string
+  /** Receive times the page clock read before the message's tSendUs, within its error bound, and that were moved up to tSendUs. */
+  readonly movedToSend: number
 }
 
 /** Messages from a load generator to the runner. */

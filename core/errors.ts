@@ -29,6 +29,7 @@ export const errors = {
   BENCH_ERR_CHILD_FAILED: define('BENCH_ERR_CHILD_FAILED', '%s process failed: %s'),
   BENCH_ERR_TLS_SETUP: define('BENCH_ERR_TLS_SETUP', 'Cannot make the TLS certificate for --tls: %s (%s)'),
   BENCH_ERR_TIMEOUT: define('BENCH_ERR_TIMEOUT', '%s did not finish within %s ms'),
+  BENCH_ERR_ENVIRONMENT: define('BENCH_ERR_ENVIRONMENT', '%s cannot run on this machine: %s (%s)'),
 
   // wire protocol (answered by servers with the status code)
   BENCH_ERR_BAD_REQUEST: define('BENCH_ERR_BAD_REQUEST', 'Invalid %s: %s (allowed: %s)', 400),

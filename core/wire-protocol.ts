@@ -33,6 +33,8 @@ export function isSlowConsumerCut (info: { readonly code?: number, readonly reas
  * different epoch (the server restarted) replays the ring from its start.
  * upstream for sse / long-poll / poll: POST /upstream with an UpstreamMessage JSON body
  * control (runner and load generator only): /_feedbench/run, /_feedbench/stop, /_feedbench/info, /_feedbench/stats
+ * browser load generator: GET /_feedbench/page (an empty same-origin page its clients run in), GET /_feedbench/clock
+ * (the server's monotonic clock, µs, for the page's clock offset)
  */
 export const PATHS = {
   ws: '/ws',
@@ -44,4 +46,13 @@ export const PATHS = {
   controlStop: '/_feedbench/stop',
   controlInfo: '/_feedbench/info',
   controlStats: '/_feedbench/stats',
+  controlClock: '/_feedbench/clock',
+  browserPage: '/_feedbench/page',
 } as const
+
+/** The path and query of a downstream request: client, stream and any extra parameters that are set. */
+export function downstreamPath (path: string, clientId: string, stream: string, extra: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams({ client: clientId, stream })
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) query.set(key, String(value))
+  return `${path}?${query.toString()}`
+}

@@ -25,6 +25,8 @@ interface ClaimDefinition {
   readonly claim: string
   readonly rule: string
   readonly check: (get: Lookup, s: ScenarioSummary) => Check
+  /** The rule reads wire bytes: it cannot be decided where the clients could not count them. */
+  readonly readsBytes?: true
 }
 
 const PERSISTENT: readonly TransportName[] = ['ws', 'sse']
@@ -48,6 +50,7 @@ const setupPerMessage = (t: TransportSummary): number => t.extra.setupBytesPerMe
 const CLAIMS: readonly ClaimDefinition[] = [
   {
     claim: 'WebSocket has low per-message overhead.',
+    readsBytes: true,
     rule: `Holds in a workload when ws's median wire overhead per message (bytes beyond the payload) is at most ${pct} above the lowest of the other transports.`,
     check: (get) => {
       const ws = present(get, ['ws'])[0]
@@ -59,6 +62,7 @@ const CLAIMS: readonly ClaimDefinition[] = [
   },
   {
     claim: 'Polling pays HTTP headers per message.',
+    readsBytes: true,
     rule: `Holds when every polling transport's median overhead per message is more than ${pct} above the highest of ws and sse (batching many messages per response can amortize the headers away).`,
     check: (get) => {
       const polling = present(get, POLLING)
@@ -73,6 +77,7 @@ const CLAIMS: readonly ClaimDefinition[] = [
   },
   {
     claim: 'SSE is server-to-client only and needs separate requests upstream.',
+    readsBytes: true,
     rule: `Holds in workloads with client → server messages when sse's client bytes per upstream message (a separate HTTP POST) are more than ${pct} above ws's (a frame on the open socket).`,
     check: (get, s) => {
       const [ws, sse] = [present(get, ['ws'])[0], present(get, ['sse'])[0]]
@@ -97,6 +102,7 @@ const CLAIMS: readonly ClaimDefinition[] = [
   },
   {
     claim: 'A persistent connection saves setup cost.',
+    readsBytes: true,
     rule: 'Holds in workloads without client → server messages when, for ws and sse, the connection setup bytes spread over the messages delivered in the measured window are fewer than the request bytes each polling transport sends per delivered message.',
     check: (get, s) => {
       if (hasUpstream(s)) return { holds: null, figure: 'not separable: client bytes include upstream messages here' }
@@ -112,6 +118,7 @@ const CLAIMS: readonly ClaimDefinition[] = [
   },
   {
     claim: 'Server push needs no client request.',
+    readsBytes: true,
     rule: `Holds in workloads without client → server messages when ws and sse send less than ${pct} of the client bytes per delivered message that the cheapest polling transport sends.`,
     check: (get, s) => {
       if (hasUpstream(s)) return { holds: null, figure: 'not separable: client bytes include upstream messages here' }
@@ -133,7 +140,9 @@ export function checkClaims (summaries: readonly ScenarioSummary[]): ClaimCheck[
     const evidence: string[] = []
     const outcomes: boolean[] = []
     for (const s of summaries) {
-      const { holds, figure } = definition.check((t) => s.transports.find((x) => x.transport === t), s)
+      const { holds, figure } = definition.readsBytes === true && s.transports.some((t) => t.bytesNotMeasured !== undefined)
+        ? { holds: null, figure: 'bytes not measured (browser clients cannot count their sockets\' bytes)' }
+        : definition.check((t) => s.transports.find((x) => x.transport === t), s)
       if (holds !== null) outcomes.push(holds)
       evidence.push(`${s.scenario}: ${figure}${holds === null ? '' : holds ? ' (holds)' : ' (does not hold)'}`)
     }

@@ -46,8 +46,8 @@ function costTable (ts: readonly TransportSummary[]): SafeHtml {
   return table(['transport', 'delivered [interval] (target, share)', 'bytes / msg (overhead)', 'setup / connection', 'connect p50 / p99', 'server CPU', 'server RSS / connection'], ts.map((t) => [
     html`<strong>${t.transport}</strong>`,
     num(`${withInterval(t.metrics.msgs, formatRate)} (${formatRate(t.extra.targetPerSec.median)}, ${formatPercent(t.extra.deliveredRatio.median)})`),
-    num(`${formatBytes(t.metrics.bytes.median)} (${formatBytes(t.extra.overheadBytes.median)})`),
-    num(formatBytes(t.extra.setupBytesPerConnection.median)),
+    t.bytesNotMeasured === undefined ? num(`${formatBytes(t.metrics.bytes.median)} (${formatBytes(t.extra.overheadBytes.median)})`) : html`<span title="${t.bytesNotMeasured}">not measured</span>`,
+    t.bytesNotMeasured === undefined ? num(formatBytes(t.extra.setupBytesPerConnection.median)) : html`<span title="${t.bytesNotMeasured}">not measured</span>`,
     num(`${formatUs(t.connect.p50Us)} / ${formatUs(t.connect.p99Us)}`),
     num(withInterval(t.metrics.cpu, formatCpu)),
     num(formatBytes(t.extra.serverRssPerConnectionBytes.median)),

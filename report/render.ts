@@ -11,6 +11,7 @@ import { variantText } from './format.ts'
 import { embedJson, html } from './html.ts'
 import { robustnessHtml } from './robustness.ts'
 import { bannersHtml, claimsHtml, verdictHtml } from './sections.ts'
+import { browserPagesHtml } from './browser-pages.ts'
 import { decideVerdicts } from './verdict.ts'
 
 /** Run ids of test fixtures start with this; such a report says loudly that it is not a measurement. */
@@ -63,6 +64,7 @@ ${capacityHtml(result)}
 ${summaries.map((s, i) => scenarioEvidenceHtml(s, i, charts[i] ?? []))}
 </section>
 ${robustnessHtml(result)}
+${browserPagesHtml(result)}
 ${claimsHtml(claims)}
 ${baseline === undefined ? '' : baselineHtml(baseline, result)}
 ${contextHtml(result, invalid)}

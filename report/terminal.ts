@@ -1,6 +1,7 @@
 import { variantLabel } from '../core/wire-variant.ts'
 import { variantOf, type RunResult } from '../results/schema.ts'
 import { listInvalidRounds, listRerunRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
+import { browserPageTable } from './browser-pages.ts'
 import { checkClaims } from './claims.ts'
 import { describePinning, instrumentRows } from './instrument.ts'
 import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
@@ -26,7 +27,7 @@ function row (t: TransportSummary): string[] {
     formatUs(t.metrics.p50.median),
     formatUs(t.metrics.p99.median),
     formatUs(t.latency.p999Us),
-    formatBytes(t.metrics.bytes.median),
+    t.bytesNotMeasured === undefined ? formatBytes(t.metrics.bytes.median) : 'not measured',
     formatNumber(t.counters.lost),
     status(t),
   ]
@@ -90,6 +91,8 @@ export function renderTerminalSummary (result: RunResult): string {
   }
   const ramp = rampTable(result)
   if (ramp.rows.length > 0) lines.push('', 'Client ramps (each step a fresh server; memory / connection = server RSS growth while the clients connected):', formatTable(ramp.headers, ramp.rows))
+  const pages = browserPageTable(result)
+  if (pages.rows.length > 0) lines.push('', 'Browser pages (clients in Chromium; first message after the run started, received, page clock bound):', formatTable(pages.headers, pages.rows))
   lines.push('', 'Claims:')
   for (const c of checkClaims(summaries)) lines.push(`  ${c.status.padEnd(19)} ${c.claim}`)
   const reruns = listRerunRounds(result)

@@ -145,6 +145,16 @@ describe('compare', () => {
     expect(() => compare(over(true, '1.1'), over(true, '2'), options)).toThrow('options.httpVersion is "1.1" in base and "2" in head')
     expect(compare(plain, over(false, '1.1'), options).rows.length).toBeGreaterThan(0)
   })
+
+  it('refuses to compare node clients with chromium clients, naming options.clientsIn (absent counts as node)', () => {
+    const base = buildControlledRun({ rounds: 6, seed: 1 })
+    const head: RunResult = { ...base, options: { ...base.options, clientsIn: 'chromium' } }
+    expect(() => compare(base, head, { thresholdPct: 10, metrics: ALL })).toThrow(expect.objectContaining({
+      code: 'BENCH_ERR_CONFIG_MISMATCH',
+      message: 'Cannot compare runs with different configs: options.clientsIn is "node" in base and "chromium" in head',
+    }))
+    expect(() => compare(base, { ...base, options: { ...base.options, clientsIn: 'node' } }, { thresholdPct: 10, metrics: ALL })).not.toThrow()
+  })
 })
 
 describe('schedule of base and head', () => {

@@ -139,6 +139,8 @@ export function assertSameConfig (base: RunResult, head: RunResult): void {
     firstDifference(baseVariant.httpVersion, headVariant.httpVersion, 'options.httpVersion') ??
     firstDifference(base.options.transports, head.options.transports, 'options.transports') ??
     firstDifference(base.options.target, head.options.target, 'options.target') ??
+    // node and chromium clients measure different things (a browser's own stack, its CPU): never one comparison
+    firstDifference(base.options.clientsIn ?? 'node', head.options.clientsIn ?? 'node', 'options.clientsIn') ??
     firstDifference(base.scenarios.map((s) => s.name), head.scenarios.map((s) => s.name), 'scenarios (names)')
   if (found !== undefined) throw new errors.BENCH_ERR_CONFIG_MISMATCH(found.path, found.base, found.head)
   for (const scenario of base.scenarios) {

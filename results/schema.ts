@@ -62,6 +62,23 @@ export const RoundResultSchema = Type.Object({
   payloadBytesReceived: Int(),
   bytesPerMessage: Num('steady-state bytes read by clients per delivered message'),
   overheadBytesPerMessage: Num('bytesPerMessage minus the average payload bytes'),
+  /** Set when the clients could not count wire bytes (browser clients): bytes, bytesPerMessage and overheadBytesPerMessage are 0 and mean nothing. */
+  bytesNotMeasured: Type.Optional(Type.String()),
+  /** Chromium clients: each page's clock alignment and what it received (tabs that got nothing show here). */
+  browser: Type.Optional(Type.Object({
+    clockBoundUs: Int('largest error bound of a page clock\'s offset to the server clock (half its best round trip), µs'),
+    pages: Type.Array(Type.Object({
+      loadgen: Int(),
+      page: Int('0-based page (tab) of its load generator'),
+      clients: Int(),
+      clockBoundUs: Int(),
+      firstMessageMs: Type.Union([Num('ms from the run start to the page\'s first envelope'), Type.Null()]),
+      received: Int('envelopes the page received, duplicates included'),
+      neverConnected: Int('clients of the page whose connection never became usable'),
+      movedToSend: Int('receive times read before tSend within the clock bound, moved up to tSend'),
+      protocol: Type.String({ description: 'protocol the page was loaded over (nextHopProtocol: http/1.1, h2)' }),
+    }, { additionalProperties: false })),
+  }, { additionalProperties: false })),
   server: Type.Object({
     process: ProcessStatsSchema,
     openConnections: Int(),
@@ -225,6 +242,8 @@ export const RunResultSchema = Type.Object({
     }, { additionalProperties: false })),
     /** Where the server and the load generators ran (absent: a result from before pinning was recorded). */
     cpus: Type.Optional(CpuPinningSchema),
+    /** Where the clients ran (absent: node, as in files written before browsers could be clients). Part of a round's identity: compare refuses to mix kinds. */
+    clientsIn: Type.Optional(Type.Union([Type.Literal('node'), Type.Literal('chromium')])),
     /** TLS on every connection (--tls); absent in files written before TLS existed: false. Part of every round's identity. */
     tls: Type.Optional(Type.Boolean()),
     /** HTTP version of the HTTP transports (--http); absent: 1.1. Part of every round's identity. */

@@ -54,6 +54,8 @@ export interface TransportSummary {
   readonly counters: CounterTotals
   /** Latency over time: per second of the measured window, over the valid rounds that have a timeline (empty when none has). */
   readonly timeline: readonly TimelineSecond[]
+  /** Why the byte figures are zeros that mean nothing, when a valid round's clients could not count bytes (browser clients). */
+  readonly bytesNotMeasured?: string
 }
 
 /** One second of the measured window across rounds: median of the rounds' per-second p99, max of their maxima, µs. */
@@ -177,7 +179,13 @@ export function summarizeTransport (scenario: string, transport: TransportName, 
     connect: summarizeHistogram(mergeRoundHistograms(valid, (r) => r.histograms.connect)),
     counters: sumRoundCounters(valid),
     timeline: summarizeTimeline(valid),
+    ...bytesNote(valid),
   }
+}
+
+function bytesNote (valid: readonly RoundResult[]): Pick<TransportSummary, 'bytesNotMeasured'> {
+  const note = valid.find((r) => r.bytesNotMeasured !== undefined)?.bytesNotMeasured
+  return note === undefined ? {} : { bytesNotMeasured: note }
 }
 
 /** Summarizes a run: one entry per scenario (config order), one per transport that has rounds. */

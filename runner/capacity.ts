@@ -179,7 +179,15 @@ export async function runCapacity (input: RunPlanInput, options: CapacityOptions
   for (const [i, { scenario, transport }] of searches.entries()) {
     const left = options.maxTimeMs - (performance.now() - started)
     const deadline = performance.now() + left / (searches.length - i)
-    const base = { transport, workers: input.workers, target: input.target, network: input.network, ...wireOf(input), ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
+    const base = {
+      transport,
+      workers: input.workers,
+      target: input.target,
+      network: input.network,
+      ...wireOf(input),
+      ...(input.cpus === undefined ? {} : { cpus: input.cpus }),
+      ...(input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }),
+    }
     results.push(await searchOne(scenario, base, deadline, progress))
   }
   return results

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { errorOf } from '../test-support/error-of.ts'
+import { exitCodeOf, EXIT } from '../core/command.ts'
 import { parseBenchArgs, parseDurationMs } from './cli-options.ts'
+import { checkClientsIn } from './preflight.ts'
 import { loadScenario } from '../scenarios/catalog.ts'
 import { listSkipped, planRounds } from './suite.ts'
 import { NETWORK_PROFILES } from './network-profiles.ts'
@@ -112,5 +114,25 @@ describe('round planning', () => {
     }
     const orders = new Set([0, 4, 8, 12, 16, 20].map((i) => plans.slice(i, i + 4).map((p) => p.transport).join()))
     expect(orders.size).toBeGreaterThan(1)
+  })
+
+  it('runs the clients in Node unless --clients-in says chromium', () => {
+    expect(parseBenchArgs([]).clientsIn).toBe('node')
+    expect(parseBenchArgs(['--clients-in', 'chromium']).clientsIn).toBe('chromium')
+  })
+
+  it('rejects an unknown --clients-in value with the allowed ones, as a usage error', () => {
+    const e = errorOf(() => parseBenchArgs(['--clients-in', 'firefox']))
+    expect(e.code).toBe('BENCH_ERR_OPTION_INVALID')
+    expect(e.message).toBe('Invalid --clients-in: "firefox" (allowed: node, chromium)')
+    expect(exitCodeOf(e)).toBe(EXIT.usage)
+  })
+
+  it('refuses chromium clients without Debian\'s Chromium, naming the apt package, as an environment failure (exit 1)', () => {
+    const e = errorOf(() => checkClientsIn('chromium', '/nonexistent/chromium'))
+    expect(e.code).toBe('BENCH_ERR_ENVIRONMENT')
+    expect(e.message).toBe('--clients-in chromium cannot run on this machine: /nonexistent/chromium is missing (install the Debian package chromium: apt-get install -y chromium)')
+    expect(exitCodeOf(e)).toBe(EXIT.error)
+    expect(() => checkClientsIn('node', '/nonexistent/chromium')).not.toThrow()
   })
 })

@@ -1,4 +1,5 @@
 import { parseCommandLine } from '../core/command.ts'
+import { CHROMIUM_PATH, CLIENT_KINDS, isClientKind, type ClientKind } from '../core/control.ts'
 import { errors } from '../core/errors.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
@@ -23,6 +24,8 @@ export interface BenchOptions {
   readonly network: NetworkProfile
   /** Cores of the server and the load generators (--server-cpus). */
   readonly cpus: CpuPinning
+  /** Where the clients run: Node load-generator processes or pages of Debian's Chromium. */
+  readonly clientsIn: ClientKind
   /** TLS (--tls, a certificate made at start-up) and the HTTP version of the HTTP transports (--http). */
   readonly variant: WireVariant
   readonly json: boolean
@@ -84,6 +87,8 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
                        step, then bisect, to the highest load that stays valid, delivers ≥ 99 %, loses nothing
                        and meets the SLO; every step is a real round (default scenarios: ${CAPACITY_SCENARIOS.join(',')})
   --max-time TIME      budget of a --capacity run (default: ${DEFAULT_CAPACITY_MAX_TIME_MS / 60_000}m); a search that would overrun it stops and says so
+  --clients-in KIND    ${CLIENT_KINDS.join(' | ')}: clients in Node processes, or in pages of Debian's Chromium
+                       (${CHROMIUM_PATH}; the browser's own WebSocket, EventSource and fetch) (default: node)
   --tls                HTTPS / WSS with a certificate made at start-up (openssl), trusted by the clients only
   --http VERSION       1.1 | 2 (default: 1.1); 2 is h2 over TLS (needs --tls) for sse, long-poll and poll,
                        one connection per client; ws stays on HTTP/1.1 and is shown as n/a
@@ -120,6 +125,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
       'slo-p99': { type: 'string' },
       capacity: { type: 'boolean', default: false },
       'max-time': { type: 'string' },
+      'clients-in': { type: 'string', default: 'node' },
       tls: { type: 'boolean', default: false },
       http: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -136,6 +142,8 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
   if (injectedDelayUs > 0 && v.target !== undefined) {
     throw new errors.BENCH_ERR_OPTION_INVALID('--inject-delay-us', JSON.stringify(v['inject-delay-us']), 'only with servers the runner starts, not with --target')
   }
+  const clientsIn = v['clients-in']
+  if (!isClientKind(clientsIn)) throw new errors.BENCH_ERR_OPTION_INVALID('--clients-in', JSON.stringify(clientsIn), CLIENT_KINDS.join(', '))
   const transports = list(v.transport, TRANSPORT_NAMES.join(','))
   for (const t of transports) {
     if (!isTransportName(t)) throw new errors.BENCH_ERR_UNKNOWN_TRANSPORT(JSON.stringify(t), TRANSPORT_NAMES.join(', '))
@@ -168,6 +176,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
     target: v.target === undefined ? null : parseTarget(v.target),
     network: networkProfileOf(v.network),
     cpus: planCpuPinning(v['server-cpus'], v.target === undefined ? null : parseTarget(v.target)),
+    clientsIn,
     variant,
     json: v.json,
     outDir: v.out,

@@ -95,6 +95,7 @@ describe('bad input is refused before any load, with one clear error', () => {
     ['--capacity with a scenario that has no load dimension', () => ['--capacity', '--scenario', 'slow-consumer'],
       /Invalid --capacity: with scenario "slow-consumer" \(allowed: a scenario whose load can be raised .*slow-consumer injects faults.slowClients\)/, 2],
     ['--max-time without --capacity', () => ['--max-time', '1m'], /Invalid --max-time: "1m" \(allowed: only with --capacity\)/, 2],
+    ['unknown client kind', () => ['--clients-in', 'firefox'], /BENCH_ERR_OPTION_INVALID: Invalid --clients-in: "firefox" \(allowed: node, chromium\)/, 2],
     ['HTTP/3', () => ['--tls', '--http', '3'], /Invalid --http: "3" \(allowed: 1.1 or 2/, 2],
     ['HTTP/2 with ws only', () => ['--tls', '--http', '2', '--transport', 'ws'], /Invalid --http: "2" \(allowed: 2 only with sse, long-poll or poll.*RFC 8441/, 2],
   ]

@@ -6,9 +6,9 @@ import { EXIT, runCommand } from '../core/command.ts'
 import type { ScenarioConfig } from '../core/config.ts'
 import { variantLabel } from '../core/wire-variant.ts'
 import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './cli-options.ts'
-import { loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
+import { browserLayoutOf, loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
 import { makeCertificate, type TlsCertificate } from '../servers/certificate.ts'
-import { checkMachineLimits, checkTarget } from './preflight.ts'
+import { checkClientsIn, checkMachineLimits, checkTarget } from './preflight.ts'
 import { runRamps } from './ramp.ts'
 import { loadDimensionOf, runCapacity } from './capacity.ts'
 import { listSkipped, planRounds, runPlans } from './suite.ts'
@@ -29,6 +29,7 @@ async function main (): Promise<number> {
   if (options.capacity) for (const s of scenarios) loadDimensionOf(s)
   // a capacity search raises clients itself, up to what the machine allows
   if (!options.capacity) checkMachineLimits(scenarios)
+  checkClientsIn(options.clientsIn)
   if (options.target !== null) await checkTarget(options.target, scenarios, options.transports)
 
   if (options.injectedDelayUs > 0) {
@@ -50,6 +51,7 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
     ...options,
     scenarios,
     notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, notApplicableTo(options.scenarios[i] ?? s.name)])),
+    browserLayouts: Object.fromEntries(scenarios.map((s, i) => [s.name, browserLayoutOf(options.scenarios[i] ?? s.name)])),
     ...(made === undefined ? {} : { certificate: { dir: made.dir, certPem: made.certPem } }),
   }
   const skipped = listSkipped(input)
@@ -114,6 +116,7 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
       ...(options.injectedDelayUs > 0 ? { injectedDelayUs: options.injectedDelayUs } : {}),
       cpus: options.cpus,
       ...(options.network.name === 'loopback' ? {} : { network: { ...options.network } }),
+      ...(options.clientsIn === 'node' ? {} : { clientsIn: options.clientsIn }),
     },
     scenarios,
     rounds,

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { maxMessageBytes, type ScenarioConfig, type ScenarioPattern } from '../core/config.ts'
+import { CHROMIUM_PATH, type ClientKind } from '../core/control.ts'
 import { errors } from '../core/errors.ts'
 import { sendsUpstream } from '../core/streams.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
@@ -58,6 +59,17 @@ export function checkMachineLimits (scenarios: readonly ScenarioConfig[]): void 
     if (limit !== null && s.clients > limit.clients) {
       throw new errors.BENCH_ERR_LIMIT_EXCEEDED(`--clients for scenario "${s.name}"`, s.clients, limit.bound)
     }
+  }
+}
+
+/**
+ * Checks, before any load, that the clients can run where --clients-in says: Chromium clients need
+ * Debian's Chromium at `chromiumPath` (never a downloaded browser). Missing, it is an environment
+ * failure (exit 1), not a usage error.
+ */
+export function checkClientsIn (kind: ClientKind, chromiumPath: string = CHROMIUM_PATH): void {
+  if (kind === 'chromium' && !existsSync(chromiumPath)) {
+    throw new errors.BENCH_ERR_ENVIRONMENT('--clients-in chromium', `${chromiumPath} is missing`, 'install the Debian package chromium: apt-get install -y chromium')
   }
 }
 

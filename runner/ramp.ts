@@ -103,7 +103,18 @@ export async function runRamps (input: RunPlanInput, isQuick: boolean, progress:
   const ramps: RampResult[] = []
   for (const scenario of input.scenarios.filter((s) => s.ramp.steps > 0)) {
     for (const transport of shuffle(applicableTransports(input, scenario), random)) {
-      const base = { scenario, transport, workers: input.workers, target: input.target, network: input.network, ...wireOf(input), ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
+      const layout = input.browserLayouts?.[scenario.name]
+      const base = {
+        scenario,
+        transport,
+        workers: input.workers,
+        target: input.target,
+        network: input.network,
+        ...wireOf(input),
+        ...(input.cpus === undefined ? {} : { cpus: input.cpus }),
+        ...(input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }),
+        ...(layout === undefined ? {} : { browser: layout }),
+      }
       ramps.push(await runRamp(input.injectedDelayUs === undefined ? base : { ...base, injectedDelayUs: input.injectedDelayUs }, isQuick, progress))
     }
   }

@@ -96,6 +96,7 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
     payloadBytesReceived,
     bytesPerMessage: steadyBytes / received,
     overheadBytesPerMessage: (steadyBytes - payloadBytesReceived - upstreamPayload) / received,
+    ...browserFields(reports),
     server: {
       process: server.process,
       openConnections: server.openConnections,
@@ -123,6 +124,23 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
 export function isRerunnable (result: RoundResult): boolean {
   return result.status === 'invalid' && result.counters.lost === 0 && result.counters.gapNotified === 0 &&
     result.invalidReasons.every((reason) => SATURATED.test(reason))
+}
+
+/** What browser load generators add to a round: why bytes are not measured, and their pages. */
+function browserFields (reports: RoundRaw['reports']): Pick<RoundResult, 'bytesNotMeasured' | 'browser'> {
+  const notMeasured = reports.find((r) => r.bytesNotMeasured !== undefined)?.bytesNotMeasured
+  const browsers = reports.filter((r) => r.browser !== undefined)
+  return {
+    ...(notMeasured === undefined ? {} : { bytesNotMeasured: notMeasured }),
+    ...(browsers.length === 0
+      ? {}
+      : {
+          browser: {
+            clockBoundUs: Math.max(...browsers.map((r) => r.browser?.clockBoundUs ?? 0)),
+            pages: browsers.flatMap((r) => (r.browser?.pages ?? []).map((p) => ({ loadgen: r.worker, ...p }))),
+          },
+        }),
+  }
 }
 
 /** How much of the measured window the server spent restarting, ms (0 without a restart). */

@@ -1,5 +1,6 @@
 import type { ScenarioConfig } from '../core/config.ts'
-import type { LoadgenJob, LoadgenReport, LoadgenToRunner, RunStopped, ServerStats, ServerToRunner } from '../core/control.ts'
+import type { ClientKind, LoadgenJob, LoadgenReport, LoadgenToRunner, RunStopped, ServerStats, ServerToRunner } from '../core/control.ts'
+import type { BrowserLayout } from '../scenarios/catalog.ts'
 import { nowUs, sleep } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
@@ -26,10 +27,20 @@ export interface RoundPlan {
   readonly injectedDelayUs?: number
   /** Cores for the server and the load generators (absent: not pinned). */
   readonly cpus?: CpuPinning
+  /** Where the clients run (absent: node). */
+  readonly clientsIn?: ClientKind
+  /** Chromium clients only: the scenario's page layout (absent: the generator's default). */
+  readonly browser?: BrowserLayout
   /** TLS and HTTP version (absent: plain HTTP/1.1). */
   readonly variant?: WireVariant
   /** With TLS: the run's certificate, made once by the runner (a restarted server serves the same one). */
   readonly certificate?: RunCertificate
+}
+
+/** The load-generator entry of each client kind; both speak the same IPC protocol (core/control.ts). */
+const LOADGEN_ENTRIES: Readonly<Record<ClientKind, string>> = {
+  node: 'clients/main.ts',
+  chromium: 'clients/browser-main.ts',
 }
 
 /** The certificate of a TLS run: where the server processes read key and certificate, and what clients trust. */
@@ -76,7 +87,7 @@ export function forkRoundProcesses (plan: RoundPlan): RoundProcesses {
   const { scenario, transport } = plan
   const workers = splitClients(plan, '').length
   const loadgens = Array.from({ length: workers }, (_, w) =>
-    forkChild<LoadgenToRunner>('clients/main.ts', [], `load generator ${w} (${scenario.name}, ${transport})`, plan.cpus?.loadgens ?? null))
+    forkChild<LoadgenToRunner>(LOADGEN_ENTRIES[plan.clientsIn ?? 'node'], [], `load generator ${w} (${scenario.name}, ${transport}${plan.clientsIn === 'chromium' ? ', chromium' : ''})`, plan.cpus?.loadgens ?? null))
   const server = plan.target === null ? startServer(plan, '0') : null
   // a failed start is reported by whoever awaits it (runRound), or dropped with the processes
   server?.catch(() => {})
@@ -231,6 +242,9 @@ async function serverLostWithCounts (lost: Error, baseUrl: string, scenario: Sce
 export function splitClients (plan: RoundPlan, baseUrl: string): LoadgenJob[] {
   const workers = Math.min(plan.workers, plan.scenario.clients)
   const jobs: LoadgenJob[] = []
+  const layout = plan.clientsIn === 'chromium' && plan.browser !== undefined
+    ? { clientsPerPage: plan.browser.clientsPerPage, sharedBrowserContext: plan.browser.sharedContext }
+    : {}
   let first = 0
   for (let w = 0; w < workers; w++) {
     const count = Math.floor(plan.scenario.clients / workers) + (w < plan.scenario.clients % workers ? 1 : 0)
@@ -243,6 +257,7 @@ export function splitClients (plan: RoundPlan, baseUrl: string): LoadgenJob[] {
       firstClient: first,
       clientCount: count,
       worker: w,
+      ...layout,
     })
     first += count
   }

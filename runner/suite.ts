@@ -2,7 +2,8 @@ import type { ScenarioConfig } from '../core/config.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import type { CpuPinning } from './cpu-pinning.ts'
 import type { NetworkProfile } from './network-profiles.ts'
-import type { NotApplicable } from '../scenarios/catalog.ts'
+import type { ClientKind } from '../core/control.ts'
+import type { BrowserLayout, NotApplicable } from '../scenarios/catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
 import { runsOver, WS_OVER_HTTP2_REASON, type WireVariant } from '../core/wire-variant.ts'
 import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses, type RunCertificate } from './round.ts'
@@ -26,6 +27,10 @@ export interface RunPlanInput {
   readonly certificate?: RunCertificate
   /** Transports each scenario (by name) does not apply to, with the reason: not run, recorded as skipped. */
   readonly notApplicable?: Readonly<Record<string, NotApplicable>>
+  /** Where the clients run (absent: node). */
+  readonly clientsIn?: ClientKind
+  /** Chromium page layout of each scenario (by name) that defines one. */
+  readonly browserLayouts?: Readonly<Record<string, BrowserLayout | undefined>>
 }
 
 /** A (scenario, transport) pair that is not run, and why. */
@@ -69,11 +74,13 @@ export function planRounds (input: RunPlanInput, random: () => number = Math.ran
   const plans: RoundPlan[] = []
   const delayUs = input.injectedDelayUs ?? 0
   const injected = { ...(delayUs > 0 ? { injectedDelayUs: delayUs } : {}), ...wireOf(input), ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
+  const clientsIn = input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }
   for (let round = 1; round <= input.rounds; round++) {
     // ramp scenarios run in runner/ramp.ts; transports a scenario does not apply to are in listSkipped
     for (const scenario of input.scenarios.filter((s) => s.ramp.steps === 0)) {
       for (const transport of shuffle(applicableTransports(input, scenario), random)) {
-        plans.push({ scenario, transport, round, order: plans.length + 1, workers: input.workers, target: input.target, network: input.network, ...injected })
+        const layout = input.browserLayouts?.[scenario.name]
+        plans.push({ scenario, transport, round, order: plans.length + 1, workers: input.workers, target: input.target, network: input.network, ...injected, ...clientsIn, ...(layout === undefined ? {} : { browser: layout }) })
       }
     }
   }

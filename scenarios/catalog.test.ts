@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { buildSampleResult } from '../results/fixtures/build-sample.ts'
 import { TRANSPORT_NAMES } from '../core/wire-protocol.ts'
-import { BUILTIN_SCENARIOS, DEFAULT_SCENARIOS, loadScenario, notApplicableTo } from './catalog.ts'
+import { browserLayoutOf, BUILTIN_SCENARIOS, DEFAULT_SCENARIOS, loadScenario, notApplicableTo } from './catalog.ts'
+import { splitClients } from '../runner/round.ts'
 import { NETWORK_PROFILES } from '../runner/network-profiles.ts'
 import { judgeStep, plannedSteps, rampClientSteps } from '../runner/ramp.ts'
 import { listSkipped, planRounds } from '../runner/suite.ts'
@@ -30,6 +31,22 @@ describe('scenario catalog', () => {
     for (const name of Object.keys(BUILTIN_SCENARIOS)) {
       for (const reason of Object.values(notApplicableTo(name))) expect(reason.length).toBeGreaterThan(20)
     }
+  })
+})
+
+describe('browser-tabs', () => {
+  it('puts its 8 clients on 8 pages of one browser context when the clients run in Chromium, and only then', () => {
+    const scenario = loadScenario('browser-tabs')
+    expect(scenario.clients).toBe(8)
+    expect(scenario).not.toHaveProperty('browser')
+    const input = { scenarios: [scenario], transports: ['sse', 'long-poll'] as const, rounds: 1, workers: 1, target: null, network: NETWORK_PROFILES.loopback, browserLayouts: { 'browser-tabs': browserLayoutOf('browser-tabs') } }
+    const [chromiumPlan] = planRounds({ ...input, clientsIn: 'chromium' })
+    expect(chromiumPlan).toMatchObject({ clientsIn: 'chromium', browser: { clientsPerPage: 1, sharedContext: true } })
+    expect(splitClients(chromiumPlan!, 'http://127.0.0.1:1')).toMatchObject([{ clientCount: 8, clientsPerPage: 1, sharedBrowserContext: true }])
+    const [nodePlan] = planRounds(input)
+    expect(nodePlan).not.toHaveProperty('clientsIn')
+    expect(splitClients(nodePlan!, 'http://127.0.0.1:1')[0]).not.toHaveProperty('clientsPerPage')
+    expect(Object.keys(notApplicableTo('browser-tabs')).sort()).toEqual(['poll', 'ws'])
   })
 })
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { mergeOptions, resolveScenario, type ScenarioConfig } from '../core/config.ts'
 import { errors } from '../core/errors.ts'
-import type { NotApplicable, ScenarioDefinition } from './definition.ts'
+import type { BrowserLayout, NotApplicable, ScenarioDefinition } from './definition.ts'
+import { browserTabs } from './browser-tabs.ts'
 import { burst } from './burst.ts'
 import { chat } from './chat.ts'
 import { fanOutScale } from './fan-out-scale.ts'
@@ -12,7 +13,7 @@ import { rpc } from './rpc.ts'
 import { slowConsumer } from './slow-consumer.ts'
 import { ticker } from './ticker.ts'
 
-export type { NotApplicable, ScenarioDefinition } from './definition.ts'
+export type { BrowserLayout, NotApplicable, ScenarioDefinition } from './definition.ts'
 
 /** The built-in scenarios by name. */
 export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioDefinition>> = {
@@ -26,6 +27,7 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioDefinition>> = {
   'reconnect-restart': reconnectRestart,
   'slow-consumer': slowConsumer,
   'fan-out-scale': fanOutScale,
+  'browser-tabs': browserTabs,
 }
 
 /** Names of the scenarios `npm run bench` runs by default. */
@@ -38,7 +40,7 @@ export const DEFAULT_SCENARIOS = ['ticker', 'chat'] as const
 export function loadScenario (nameOrPath: string, overrides: Record<string, unknown> = {}): ScenarioConfig {
   const builtin = BUILTIN_SCENARIOS[nameOrPath]
   if (builtin !== undefined) {
-    const { notApplicable: _notApplicable, ...options } = builtin
+    const { notApplicable: _notApplicable, browser: _browser, ...options } = builtin
     return resolveScenario(mergeOptions(options as Record<string, unknown>, overrides), nameOrPath)
   }
   if (!nameOrPath.endsWith('.json')) {
@@ -59,4 +61,9 @@ export function loadScenario (nameOrPath: string, overrides: Record<string, unkn
 /** The transports a scenario (built-in name or file) does not apply to, with the reason; a file applies to all. */
 export function notApplicableTo (nameOrPath: string): NotApplicable {
   return BUILTIN_SCENARIOS[nameOrPath]?.notApplicable ?? {}
+}
+
+/** How a scenario's clients are laid out when they run in Chromium; undefined: the generator's default (a few clients per page, one context each). */
+export function browserLayoutOf (nameOrPath: string): BrowserLayout | undefined {
+  return BUILTIN_SCENARIOS[nameOrPath]?.browser
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import type { RunRequest, RunStarted, RunStopped, ServerInfo, ServerStats } from '../core/control.ts'
+import type { ClockReading, RunRequest, RunStarted, RunStopped, ServerInfo, ServerStats } from '../core/control.ts'
+import { nowUs } from '../core/clock.ts'
 import type { ProcessMonitor } from '../core/process-stats.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import { maxMessageBytes } from '../core/config.ts'
@@ -23,7 +24,12 @@ const RunRequestSchema = Type.Object({
   durationMs: Type.Integer({ minimum: 1, maximum: 24 * 3_600_000 }), // one day at most
 }, { additionalProperties: false })
 
-/** Registers the runner's control routes: run, stop, info and stats (core/control.ts). */
+// The page a browser load generator opens, so its WebSocket, EventSource and fetch are same-origin with the
+// feed. Cross-origin isolation (COOP + COEP) lets Chromium give performance.now() 5 µs resolution instead of
+// 100 µs; the generator injects its own script, so the page carries none.
+const BROWSER_PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>feedbench clients</title></head><body></body></html>'
+
+/** Registers the runner's control routes: run, stop, info, stats, and the browser generator's page and clock (core/control.ts). */
 export function registerControl (app: FastifyInstance, ctx: ControlContext): void {
   app.post<{ Body: RunRequest }>(PATHS.controlRun, { schema: { body: RunRequestSchema } }, async (request): Promise<RunStarted> => {
     const started = ctx.hub.run(request.body.durationMs)
@@ -43,6 +49,17 @@ export function registerControl (app: FastifyInstance, ctx: ControlContext): voi
     // and after the clients connect differs by what the connections hold, not by garbage not yet collected
     if (request.query.settle === '1') settle()
     return stats(ctx)
+  })
+  app.get(PATHS.controlClock, async (_request, reply): Promise<ClockReading> => {
+    reply.header('cache-control', 'no-store')
+    return { nowUs: nowUs() }
+  })
+  app.get(PATHS.browserPage, async (_request, reply) => {
+    reply.header('cache-control', 'no-store')
+    reply.header('cross-origin-opener-policy', 'same-origin')
+    reply.header('cross-origin-embedder-policy', 'require-corp')
+    reply.type('text/html; charset=utf-8')
+    return BROWSER_PAGE_HTML
   })
 }
 
