@@ -32,7 +32,7 @@ export function isSlowConsumerCut (info: { readonly code?: number, readonly reas
  * answered at once with the cursor to continue from. With one, `epoch=E` names the epoch it belongs to: a
  * different epoch (the server restarted) replays the ring from its start.
  * upstream for sse / long-poll / poll: POST /upstream with an UpstreamMessage JSON body
- * control (runner and load generator only): /_feedbench/run, /_feedbench/stop, /_feedbench/info, /_feedbench/stats
+ * control (runner and load generator only): /_feedbench/run, /_feedbench/stop, /_feedbench/info, /_feedbench/stats, /_feedbench/clock
  */
 export const PATHS = {
   ws: '/ws',
@@ -44,4 +44,5 @@ export const PATHS = {
   controlStop: '/_feedbench/stop',
   controlInfo: '/_feedbench/info',
   controlStats: '/_feedbench/stats',
+  controlClock: '/_feedbench/clock',
 } as const

@@ -5,6 +5,7 @@ import { listRerunRounds, type InvalidRound } from '../results/summary.ts'
 import { isBenchError } from '../core/errors.ts'
 import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
 import { html, table, type SafeHtml } from './html.ts'
+import { clocksHtml } from './clocks.ts'
 import { instrumentHtml } from './instrument.ts'
 import { slug } from './sections.ts'
 
@@ -29,6 +30,7 @@ export function contextHtml (result: RunResult, invalid: readonly InvalidRound[]
     ['quick run', result.options.quick ? 'yes' : 'no'], ['target', result.options.target ?? 'local servers started by the runner'],
     ['transports', result.options.transports.join(', ')],
     ...(result.options.profile === undefined ? [] : [['profile', result.options.profile] as [string, string]]),
+    ...(result.options.remoteLoadgens === undefined ? [] : [['remote load generators', `${result.options.remoteLoadgens}, coordinated over the network; counters and histograms added`] as [string, string]]),
     ...((result.options.injectedDelayUs ?? 0) > 0
       ? [['injected slowdown', `TEST MODE: the server delayed every published batch by ${result.options.injectedDelayUs ?? 0} µs; these figures measure the CI gate, not the transports`] as [string, string]]
       : []),
@@ -40,6 +42,7 @@ export function contextHtml (result: RunResult, invalid: readonly InvalidRound[]
 <h3>Environment and run options</h3>
 ${table(['', 'value'], envRows)}
 ${instrumentHtml(result)}
+${clocksHtml(result)}
 <h3 id="invalid">INVALID rounds</h3>
 ${invalid.length === 0
     ? html`<p>None: every round is valid.</p>`

@@ -96,6 +96,12 @@ export const RoundResultSchema = Type.Object({
     /** What the result can and cannot tell about the restart (reconciliation covers the new epoch only). */
     note: Type.String(),
   }, { additionalProperties: false })),
+  /** Remote load generators' clock offsets to the server, estimated before the round (absent: every generator on the server's host). */
+  clocks: Type.Optional(Type.Array(Type.Object({
+    worker: Int('load generator index'),
+    offsetUs: Int('server clock − generator clock, µs, added to the generator\'s receive times'),
+    boundUs: Int('half the round trip of the exchange the offset came from, µs: the offset is right within ± this'),
+  }, { additionalProperties: false }))),
 }, { additionalProperties: false })
 
 const RampStepSchema = Type.Object({
@@ -158,6 +164,8 @@ export const RunResultSchema = Type.Object({
       side: Type.Union([Type.Literal('base'), Type.Literal('head')]),
       order: Type.String({ description: 'execution order of both sides\' one-round runs, A = base, B = head' }),
     }, { additionalProperties: false })),
+    /** Load generators on other hosts, coordinated over the network (--loadgens; absent: forked on this host). */
+    remoteLoadgens: Type.Optional(Int('remote load generators (--loadgens)')),
     /** Network profile between clients and server (absent: loopback, no proxy). */
     network: Type.Optional(Type.Object({
       name: Type.String(),

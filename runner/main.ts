@@ -3,8 +3,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { EXIT, runCommand } from '../core/command.ts'
-import { BENCH_USAGE, parseBenchArgs } from './cli-options.ts'
+import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './cli-options.ts'
+import type { ScenarioConfig } from '../core/config.ts'
 import { loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
+import { startCoordinator, type Coordinator } from './coordinator.ts'
 import { checkMachineLimits, checkTarget } from './preflight.ts'
 import { runRamps } from './ramp.ts'
 import { listSkipped, planRounds, runPlans } from './suite.ts'
@@ -21,14 +23,34 @@ async function main (): Promise<number> {
     return EXIT.ok
   }
   const scenarios = options.scenarios.map((name) => loadScenario(name, options.overrides))
-  checkMachineLimits(scenarios)
+  // remote generators hold the connections on their own hosts
+  if (options.remoteLoadgens === null) checkMachineLimits(scenarios)
   if (options.target !== null) await checkTarget(options.target, scenarios, options.transports)
 
   if (options.injectedDelayUs > 0) {
     process.stderr.write(`TEST MODE: the server delays every published batch by ${options.injectedDelayUs} µs (--inject-delay-us); this run measures the CI gate, not the transports\n`)
   }
+  const coordinator = options.remoteLoadgens === null ? undefined : await startCoordinator(options.remoteLoadgens)
+  try {
+    if (coordinator !== undefined && options.remoteLoadgens !== null) {
+      process.stderr.write(`coordinator: waiting up to ${options.remoteLoadgens.waitMs / 1000} s for ${options.remoteLoadgens.loadgens} load generators on ${coordinator.url}\n`)
+      await coordinator.waitForAll(options.remoteLoadgens.waitMs)
+    }
+    return await runAll(options, scenarios, coordinator)
+  } finally {
+    await coordinator?.close()
+  }
+}
+
+/** Runs the rounds and ramps, writes the result and the report, and returns the exit code. */
+async function runAll (options: BenchOptions, scenarios: ScenarioConfig[], coordinator: Coordinator | undefined): Promise<number> {
   const startedAt = new Date()
-  const input = { ...options, scenarios, notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, notApplicableTo(options.scenarios[i] ?? s.name)])) }
+  const input = {
+    ...options,
+    scenarios,
+    notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, notApplicableTo(options.scenarios[i] ?? s.name)])),
+    ...(coordinator === undefined ? {} : { remote: coordinator }),
+  }
   const skipped = listSkipped(input)
   const plans = planRounds(input)
   const showProgress = process.stderr.isTTY === true
@@ -67,6 +89,7 @@ async function main (): Promise<number> {
       ...(options.profile === null ? {} : { profile: options.profile }),
       ...(options.injectedDelayUs > 0 ? { injectedDelayUs: options.injectedDelayUs } : {}),
       ...(options.network.name === 'loopback' ? {} : { network: { ...options.network } }),
+      ...(options.remoteLoadgens === null ? {} : { remoteLoadgens: options.remoteLoadgens.loadgens }),
     },
     scenarios,
     rounds,

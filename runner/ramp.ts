@@ -103,7 +103,7 @@ export async function runRamps (input: RunPlanInput, isQuick: boolean, progress:
   const ramps: RampResult[] = []
   for (const scenario of input.scenarios.filter((s) => s.ramp.steps > 0)) {
     for (const transport of shuffle(applicableTransports(input, scenario), random)) {
-      const base = { scenario, transport, workers: input.workers, target: input.target, network: input.network }
+      const base = { scenario, transport, workers: input.workers, target: input.target, network: input.network, ...(input.remote === undefined ? {} : { remote: input.remote }) }
       ramps.push(await runRamp(input.injectedDelayUs === undefined ? base : { ...base, injectedDelayUs: input.injectedDelayUs }, isQuick, progress))
     }
   }

@@ -3,6 +3,7 @@ import type { TransportName } from '../core/wire-protocol.ts'
 import type { NetworkProfile } from './network-profiles.ts'
 import type { NotApplicable } from '../scenarios/catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
+import type { RemoteLoadgens } from './coordinator.ts'
 import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses } from './round.ts'
 import { buildRoundResult, isRerunnable } from './round-result.ts'
 
@@ -18,6 +19,8 @@ export interface RunPlanInput {
   readonly injectedDelayUs?: number
   /** Transports each scenario (by name) does not apply to, with the reason: not run, recorded as skipped. */
   readonly notApplicable?: Readonly<Record<string, NotApplicable>>
+  /** Load generators on other hosts (--loadgens), instead of forked ones. */
+  readonly remote?: RemoteLoadgens
 }
 
 /** A (scenario, transport) pair that is not run, and why. */
@@ -49,7 +52,7 @@ export interface RunnerProgress {
 export function planRounds (input: RunPlanInput, random: () => number = Math.random): RoundPlan[] {
   const plans: RoundPlan[] = []
   const delayUs = input.injectedDelayUs ?? 0
-  const injected = delayUs > 0 ? { injectedDelayUs: delayUs } : {}
+  const injected = { ...(delayUs > 0 ? { injectedDelayUs: delayUs } : {}), ...(input.remote === undefined ? {} : { remote: input.remote }) }
   for (let round = 1; round <= input.rounds; round++) {
     // ramp scenarios run in runner/ramp.ts; transports a scenario does not apply to are in listSkipped
     for (const scenario of input.scenarios.filter((s) => s.ramp.steps === 0)) {

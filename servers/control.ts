@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import type { RunRequest, RunStarted, RunStopped, ServerInfo, ServerStats } from '../core/control.ts'
+import type { RunRequest, RunStarted, RunStopped, ServerClock, ServerInfo, ServerStats } from '../core/control.ts'
+import { nowUs } from '../core/clock.ts'
 import type { ProcessMonitor } from '../core/process-stats.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import { maxMessageBytes } from '../core/config.ts'
@@ -23,7 +24,7 @@ const RunRequestSchema = Type.Object({
   durationMs: Type.Integer({ minimum: 1, maximum: 24 * 3_600_000 }), // one day at most
 }, { additionalProperties: false })
 
-/** Registers the runner's control routes: run, stop, info and stats (core/control.ts). */
+/** Registers the runner's control routes: run, stop, info, stats and clock (core/control.ts). */
 export function registerControl (app: FastifyInstance, ctx: ControlContext): void {
   app.post<{ Body: RunRequest }>(PATHS.controlRun, { schema: { body: RunRequestSchema } }, async (request): Promise<RunStarted> => {
     const started = ctx.hub.run(request.body.durationMs)
@@ -44,6 +45,8 @@ export function registerControl (app: FastifyInstance, ctx: ControlContext): voi
     if (request.query.settle === '1') settle()
     return stats(ctx)
   })
+  // remote load generators align their clocks to this one before every round (clients/clock-offset.ts)
+  app.get(PATHS.controlClock, async (): Promise<ServerClock> => ({ nowUs: nowUs() }))
 }
 
 function settle (): void {
