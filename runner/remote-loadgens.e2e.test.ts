@@ -1,5 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHistogram, decodeHistogram } from '../core/histogram.ts'
 import { sumCounters, type DeliveryCounters } from '../core/measures.ts'
@@ -14,6 +17,8 @@ import { runRound, type RoundPlan } from './round.ts'
 // link), coordinated over the network; the server and the coordinator stay in the root namespace.
 // The third link carries a 20 ms one-way delay (server → generator).
 
+// light enough that three generators and the server share two cores without saturating
+const SCENARIO = loadScenario('ticker', { clients: 30, ratePerSec: 50, durationMs: 2_000, warmupMs: 500 })
 const GENERATORS = 3
 const DELAYED = 2
 const DELAY_MS = 20
@@ -60,6 +65,7 @@ describe.skipIf(!isPermitted)('remote load generators in network namespaces', ()
   let coordinator: Coordinator | undefined
   let delay: OneWayDelay | undefined
   let delayKind = ''
+  const dir = mkdtempSync(join(tmpdir(), `${tag}-`))
 
   beforeAll(async () => {
     for (let n = 0; n < GENERATORS; n++) {
@@ -76,7 +82,9 @@ describe.skipIf(!isPermitted)('remote load generators in network namespaces', ()
       // the server and the coordinator listen on generator 0's host-side address; the others reach it over their own link
       ip('-n', ns(n), 'route', 'add', 'default', 'via', hostAddr(n))
     }
-    server = spawn(process.execPath, ['--import', TSX, 'runner/serve-main.ts', '--scenario', 'ticker', '--transport', 'ws',
+    const scenarioFile = join(dir, 'scenario.json')
+    writeFileSync(scenarioFile, JSON.stringify(SCENARIO))
+    server = spawn(process.execPath, ['--import', TSX, 'runner/serve-main.ts', '--scenario', scenarioFile, '--transport', 'ws',
       '--host', hostAddr(0), '--port', '0', '--idle'], { stdio: ['ignore', 'ignore', 'pipe'] })
     serverUrl = await lineMatch(server, /feedbench server listening on (http:\/\/\S+)/, 30_000)
     try {
@@ -116,10 +124,11 @@ describe.skipIf(!isPermitted)('remote load generators in network namespaces', ()
     }
     for (const name of created.namespaces) try { ip('netns', 'del', name) } catch {}
     for (const veth of created.veths) try { ip('link', 'del', veth) } catch {}
+    rmSync(dir, { recursive: true, force: true })
   }, 30_000)
 
   const plan = (round: number): RoundPlan => ({
-    scenario: loadScenario('ticker', { clients: 30, durationMs: 2_000, warmupMs: 500 }),
+    scenario: SCENARIO,
     transport: 'ws',
     round,
     order: round,
