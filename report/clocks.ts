@@ -18,7 +18,7 @@ export function clocksHtml (result: RunResult): SafeHtml {
   if (rounds.length === 0) return html``
   const rows = rounds.flatMap((r) => {
     const verdict = oneWayNotComparable(r)
-    return (r.clocks ?? []).map((c) => [r.scenario, r.transport, String(r.round), String(c.worker),
+    return (r.clocks ?? []).map((c) => [r.scenario, r.transport, r.status === 'valid' ? String(r.round) : `${r.round} (${r.status})`, String(c.worker),
       formatUs(c.offsetUs), `± ${formatUs(c.boundUs)}`, formatUs(r.latency.p50Us),
       verdict === null ? 'comparable' : html`<span class="invalid-tag">not comparable</span>`])
   })
