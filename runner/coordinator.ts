@@ -49,6 +49,7 @@ export async function startCoordinator (config: CoordinatorConfig): Promise<Coor
   wss.on('connection', (socket, request) => {
     const peer = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`
     const timer = setTimeout(() => { socket.terminate() }, HELLO_TIMEOUT_MS)
+    socket.once('close', () => { clearTimeout(timer) })
     socket.once('message', (data) => {
       clearTimeout(timer)
       const hello = parseHello(data.toString())
