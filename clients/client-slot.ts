@@ -26,7 +26,7 @@ export interface ClientSlot {
   isFrozen: boolean
   /** Its connection ended after it froze: the server cut it as a slow consumer. */
   wasCut: boolean
-  /** When the client asked for its latest resumed connection (0: never): a first delivery published before then was replayed from the ring. */
+  /** When the client asked for its latest resumed connection (server clock, µs; 0: never): a first delivery published before then was replayed from the ring. */
   resumeStartUs: number
 }
 

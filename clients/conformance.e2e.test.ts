@@ -82,6 +82,8 @@ async function runRound (s: LoadSession, srv: FeedbenchServer, config: ScenarioC
   s.start(started, runMs)
   await during?.()
   await sleep(Math.max(0, (started.t0Us - nowUs()) / 1000 + runMs + 100))
+  // the hub counts an upstream message only while it runs: stop once every one sent has been answered
+  await waitFor(() => s.upstreamInFlight === 0, 'the upstream messages in flight to be answered', 10_000)
   const stopped = srv.hub.stop()
   return { report: await s.finish(stopped), stopped }
 }

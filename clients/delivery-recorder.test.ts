@@ -41,4 +41,16 @@ describe('DeliveryRecorder', () => {
     expect(r.outOfRange()).toBe(4)
     expect(r.latency.histogram.totalCount).toBe(0)
   })
+
+  it('puts receive times on the server\'s clock by the offset; below 0 within the bound is 0, beyond it out of range', () => {
+    const r = new DeliveryRecorder({ offsetUs: -5_000, boundUs: 300 })
+    r.setWindow(0, 100_000)
+    r.record(env(10_000), 15_800, true) // 15,800 − 5,000 − 10,000 = 800 µs
+    r.record(env(20_000), 24_800, true) // −200 µs: inside the clock's ± 300 µs, recorded as 0
+    r.record(env(30_000), 34_000, true) // −1,000 µs: beyond it
+    expect(r.latency.histogram.totalCount).toBe(2)
+    expect(r.latency.histogram.maxValue).toBe(800)
+    expect(r.latency.histogram.getValueAtPercentile(25)).toBe(0)
+    expect(r.latency.outOfRange).toBe(1)
+  })
 })

@@ -1,3 +1,4 @@
+import type { ClockEstimate } from '../core/control.ts'
 import type { Envelope } from '../core/envelope.ts'
 import { LatencyRecorder } from '../core/histogram.ts'
 import { TimelineRecorder, type TimelineBucket } from '../core/timeline.ts'
@@ -23,6 +24,12 @@ export class DeliveryRecorder {
   private windowEndUs = Number.NaN
   private pending: number[] = []
   private timeline: TimelineRecorder | undefined
+  private readonly clock: ClockEstimate
+
+  /** clock: server clock − this process's clock and its error bound (0 ± 0 on the server's host); the offset is added to every receive time. */
+  constructor (clock: ClockEstimate = { offsetUs: 0, boundUs: 0 }) {
+    this.clock = clock
+  }
 
   /** Sets the measured window and records what arrived before it was known. */
   setWindow (startUs: number, endUs: number): void {
@@ -35,9 +42,12 @@ export class DeliveryRecorder {
   }
 
   /** Accounts one envelope; only a first delivery (not a duplicate) is recorded as latency. */
-  record (env: Envelope, recvUs: number, isFirstDelivery: boolean): void {
+  record (env: Envelope, localRecvUs: number, isFirstDelivery: boolean): void {
     this.payloadBytesReceived += env.payload.length
     if (!isFirstDelivery) return
+    // tSched and tSend are on the server's clock (a generator's upstream tSched is put there when sent):
+    // the receive time joins them here, the one place latency is computed
+    const recvUs = localRecvUs + this.clock.offsetUs
     if (Number.isNaN(this.windowStartUs)) {
       if (this.pending.length < MAX_PENDING_NUMBERS) this.pending.push(env.tSchedUs, env.tSendUs, recvUs)
       else this.droppedBeforeStart++
@@ -59,8 +69,17 @@ export class DeliveryRecorder {
   private recordTimes (tSchedUs: number, tSendUs: number, recvUs: number): void {
     if (tSchedUs < this.windowStartUs || tSchedUs >= this.windowEndUs) return
     this.deliveredInWindow++
-    this.latency.record(recvUs - tSchedUs)
-    this.timeline?.record(tSchedUs, recvUs - tSchedUs)
-    this.latencyFromSend.record(recvUs - tSendUs)
+    const latencyUs = this.withinClockError(recvUs - tSchedUs)
+    this.latency.record(latencyUs)
+    this.timeline?.record(tSchedUs, latencyUs)
+    this.latencyFromSend.record(this.withinClockError(recvUs - tSendUs))
+  }
+
+  /**
+   * A latency shorter than the offset's error bound may come out below 0 after the correction: that is
+   * the clock's uncertainty (stated with the result), recorded as 0; below −bound it stays out of range.
+   */
+  private withinClockError (latencyUs: number): number {
+    return latencyUs < 0 && latencyUs >= -this.clock.boundUs ? 0 : latencyUs
   }
 }

@@ -1,4 +1,4 @@
-import type { LoadgenJob, LoadgenReport, ProcessStats, RunStarted, RunStopped } from '../core/control.ts'
+import type { ClockEstimate, LoadgenJob, LoadgenReport, ProcessStats, RunStarted, RunStopped } from '../core/control.ts'
 import type { Envelope, UpstreamMessage } from '../core/envelope.ts'
 import type { ClientSink, ClientTransport, ConnectionClosed } from '../core/adapters.ts'
 import { nowUs, sleep } from '../core/clock.ts'
@@ -28,7 +28,7 @@ const DRAIN_POLL_MS = 10
 export class LoadSession {
   /** The clients, in run order. */
   readonly slots: readonly ClientSlot[]
-  readonly recorder = new DeliveryRecorder()
+  readonly recorder: DeliveryRecorder
   readonly connectTime = new LatencyRecorder()
   /** From noticing a dropped connection to its resumed connection being usable, µs. */
   readonly recoverTime = new LatencyRecorder()
@@ -41,6 +41,8 @@ export class LoadSession {
   private readonly abort = new AbortController()
   private readonly payloadOf: (key: number, bytes: number) => string
   private upstream: UpstreamSchedule | undefined
+  /** Upstream messages sent and not yet answered by the server. */
+  upstreamInFlight = 0
   private freezeTimer: NodeJS.Timeout | undefined
   // the process figures (CPU, event-loop delay) of the run itself, taken when its time is up: the drain
   // after it, and the next round's processes starting meanwhile, are not the load generator's load
@@ -48,10 +50,15 @@ export class LoadSession {
   private runStats: ProcessStats | undefined
   private isStarted = false
   private isFinishing = false
+  /** Server clock − this process's clock, µs (0 on the server's host). */
+  private readonly clockOffsetUs: number
 
-  constructor (job: LoadgenJob, transport: ClientTransport = clientTransports[job.transport]) {
+  /** clock: this process's offset to the server's clock (absent: the server's host, 0 ± 0). */
+  constructor (job: LoadgenJob, transport: ClientTransport = clientTransports[job.transport], clock?: ClockEstimate) {
     this.job = job
     this.transport = transport
+    this.clockOffsetUs = clock?.offsetUs ?? 0
+    this.recorder = new DeliveryRecorder(clock)
     this.payloadOf = createPayloadSource(job.scenario.seed)
     this.slots = createSlots(job)
   }
@@ -96,19 +103,22 @@ export class LoadSession {
     this.monitor.reset()
     const windowStartUs = started.t0Us + scenario.warmupMs * 1000
     this.recorder.setWindow(windowStartUs, windowStartUs + scenario.durationMs * 1000)
-    this.runEndTimer = setTimeout(() => { this.runStats = this.monitor.snapshot() }, Math.max(0, (started.t0Us + runMs * 1000 - nowUs()) / 1000))
+    // t0 is on the server's clock; timers and the upstream schedule run on this process's
+    const localT0Us = started.t0Us - this.clockOffsetUs
+    this.runEndTimer = setTimeout(() => { this.runStats = this.monitor.snapshot() }, Math.max(0, (localT0Us + runMs * 1000 - nowUs()) / 1000))
     if (this.slots.some((s) => s.isSlow)) {
-      this.freezeTimer = setTimeout(() => { this.freeze() }, Math.max(0, (windowStartUs - nowUs()) / 1000))
+      this.freezeTimer = setTimeout(() => { this.freeze() }, Math.max(0, (windowStartUs - this.clockOffsetUs - nowUs()) / 1000))
     }
     if (!sendsUpstream(scenario.pattern)) return
     this.upstream = startUpstream({
-      t0Us: started.t0Us,
-      endUs: started.t0Us + runMs * 1000,
+      t0Us: localT0Us,
+      endUs: localT0Us + runMs * 1000,
       ratePerSec: scenario.ratePerSec,
       firstIndex: this.job.firstClient,
       totalClients: Math.max(scenario.clients, this.job.firstClient + this.job.clientCount),
       localClients: this.slots.length,
-      send: (local, seq, tSchedUs) => this.sendUpstream(this.slots[local] as ClientSlot, seq, tSchedUs),
+      // a message's tSched travels on the server's clock, so a receiver on another host measures it on the same one
+      send: (local, seq, tSchedUs) => this.sendUpstream(this.slots[local] as ClientSlot, seq, tSchedUs + this.clockOffsetUs),
     })
   }
 
@@ -173,7 +183,7 @@ export class LoadSession {
   private async open (slot: ClientSlot, isResume: boolean): Promise<void> {
     const generation = ++slot.generation
     // what was published before this attempt can only arrive through the server's replay
-    if (isResume) slot.resumeStartUs = nowUs()
+    if (isResume) slot.resumeStartUs = nowUs() + this.clockOffsetUs
     const sink: ClientSink = {
       message: (env, recvUs) => this.onMessage(slot, env, recvUs),
       gap: (notice) => slot.tracker.notice(notice),
@@ -247,8 +257,10 @@ export class LoadSession {
       tSchedUs,
       payload: this.payloadOf(seq, this.job.scenario.upstreamPayloadBytes),
     }
+    this.upstreamInFlight++
     slot.conn.send(message).then(
       () => { this.counters.upstreamSent++ },
-      () => { this.counters.upstreamFailed++ })
+      () => { this.counters.upstreamFailed++ }
+    ).finally(() => { this.upstreamInFlight-- })
   }
 }

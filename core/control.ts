@@ -51,6 +51,11 @@ export interface RunStopped {
   readonly publisherWorkerCpuUs?: number
 }
 
+/** GET /_feedbench/clock answer: the server's monotonic clock (core/clock.ts nowUs) when it answered. */
+export interface ServerClock {
+  readonly nowUs: number
+}
+
 /** GET /_feedbench/stats: the server process since the run started. */
 export interface ServerStats {
   readonly epoch: string
@@ -142,6 +147,8 @@ export interface LoadgenReport {
   readonly bytesNotMeasured?: string
   /** Chromium clients only: the page clocks' alignment and what each page (tab) received. */
   readonly browser?: BrowserLoadgenDetail
+  /** Offset of this generator's clock to the server's, estimated before the round (absent: same host, offset 0 by construction). */
+  readonly clock?: ClockEstimate
 }
 
 /** What a Chromium load generator adds to its report. */
@@ -170,6 +177,14 @@ export interface BrowserPageOutcome {
   readonly movedToSend: number
 }
 
+/** Server clock − generator clock, from the request/answer exchange with the smallest round trip. */
+export interface ClockEstimate {
+  /** serverNowUs − (t0 + t1) / 2, µs: added to the generator's times to put them on the server's clock. */
+  readonly offsetUs: number
+  /** Half that exchange's round trip, µs: the true offset lies within offsetUs ± boundUs. */
+  readonly boundUs: number
+}
+
 /** Messages from a load generator to the runner. */
 export type LoadgenToRunner =
   | { readonly type: 'connected', readonly clients: number, readonly connectMs?: number }
@@ -180,3 +195,26 @@ export type LoadgenToRunner =
 export type ServerToRunner =
   | { readonly type: 'listening', readonly url: string }
   | { readonly type: 'error', readonly code: string, readonly message: string }
+
+// ---------------------------------------------------------------- network control channel (coordinator ↔ remote load generator)
+
+/** Version of the network control channel; a generator speaking another one is refused. */
+export const REMOTE_PROTOCOL_VERSION = 1
+
+/**
+ * First message of a remote load generator on the coordinator's WebSocket. After the coordinator's
+ * 'welcome', the channel carries the same RunnerToLoadgen / LoadgenToRunner messages as IPC, as JSON.
+ */
+export interface RemoteHello {
+  readonly type: 'hello'
+  readonly version: number
+  /** The shared secret (FEEDBENCH_TOKEN). */
+  readonly token: string
+  /** This generator's index, 0 .. N − 1 (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX). */
+  readonly index: number
+}
+
+/** The coordinator's answer to a hello: accepted, or refused with the reason (the socket then closes). */
+export type RemoteWelcome =
+  | { readonly type: 'welcome', readonly version: number, readonly loadgens: number }
+  | { readonly type: 'refused', readonly reason: string }

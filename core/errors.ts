@@ -28,6 +28,8 @@ export const errors = {
   BENCH_ERR_SERVER_LOST: define('BENCH_ERR_SERVER_LOST', 'Server %s stopped answering during %s: %s (the round cannot be reconciled)'),
   BENCH_ERR_CHILD_FAILED: define('BENCH_ERR_CHILD_FAILED', '%s process failed: %s'),
   BENCH_ERR_TLS_SETUP: define('BENCH_ERR_TLS_SETUP', 'Cannot make the TLS certificate for --tls: %s (%s)'),
+  BENCH_ERR_LOADGEN_REFUSED: define('BENCH_ERR_LOADGEN_REFUSED', 'Load generator %s refused by the coordinator: %s', 400),
+  BENCH_ERR_LOADGEN_LOST: define('BENCH_ERR_LOADGEN_LOST', 'Load generator %s disconnected %s'),
   BENCH_ERR_TIMEOUT: define('BENCH_ERR_TIMEOUT', '%s did not finish within %s ms'),
   BENCH_ERR_ENVIRONMENT: define('BENCH_ERR_ENVIRONMENT', '%s cannot run on this machine: %s (%s)'),
 

@@ -32,9 +32,9 @@ export function isSlowConsumerCut (info: { readonly code?: number, readonly reas
  * answered at once with the cursor to continue from. With one, `epoch=E` names the epoch it belongs to: a
  * different epoch (the server restarted) replays the ring from its start.
  * upstream for sse / long-poll / poll: POST /upstream with an UpstreamMessage JSON body
- * control (runner and load generator only): /_feedbench/run, /_feedbench/stop, /_feedbench/info, /_feedbench/stats
- * browser load generator: GET /_feedbench/page (an empty same-origin page its clients run in), GET /_feedbench/clock
- * (the server's monotonic clock, µs, for the page's clock offset)
+ * control (runner and load generator only): /_feedbench/run, /_feedbench/stop, /_feedbench/info, /_feedbench/stats, /_feedbench/clock (the server's
+ * monotonic clock, µs: remote generators and browser pages align their clocks to it)
+ * browser load generator: GET /_feedbench/page (an empty same-origin page its clients run in)
  */
 export const PATHS = {
   ws: '/ws',

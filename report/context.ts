@@ -5,6 +5,7 @@ import { listRerunRounds, type InvalidRound } from '../results/summary.ts'
 import { isBenchError } from '../core/errors.ts'
 import { formatBytes, formatChange, formatNumber, formatUs, variantText } from './format.ts'
 import { html, table, type SafeHtml } from './html.ts'
+import { clocksHtml } from './clocks.ts'
 import { describePinning, instrumentHtml } from './instrument.ts'
 import { slug } from './sections.ts'
 
@@ -31,6 +32,7 @@ export function contextHtml (result: RunResult, invalid: readonly InvalidRound[]
     ['cores', describePinning(result.options.cpus)],
     ['TLS and HTTP version', variantText(variantOf(result))],
     ...(result.options.profile === undefined ? [] : [['profile', result.options.profile] as [string, string]]),
+    ...(result.options.remoteLoadgens === undefined ? [] : [['remote load generators', `${result.options.remoteLoadgens}, coordinated over the network; counters and histograms added`] as [string, string]]),
     ...((result.options.injectedDelayUs ?? 0) > 0
       ? [['injected slowdown', `TEST MODE: the server delayed every published batch by ${result.options.injectedDelayUs ?? 0} µs; these figures measure the CI gate, not the transports`] as [string, string]]
       : []),
@@ -42,6 +44,7 @@ export function contextHtml (result: RunResult, invalid: readonly InvalidRound[]
 <h3>Environment and run options</h3>
 ${table(['', 'value'], envRows)}
 ${instrumentHtml(result)}
+${clocksHtml(result)}
 <h3 id="invalid">INVALID rounds</h3>
 ${invalid.length === 0
     ? html`<p>None: every round is valid.</p>`

@@ -114,6 +114,12 @@ export const RoundResultSchema = Type.Object({
     /** What the result can and cannot tell about the restart (reconciliation covers the new epoch only). */
     note: Type.String(),
   }, { additionalProperties: false })),
+  /** Remote load generators' clock offsets to the server, estimated before the round (absent: every generator on the server's host). */
+  clocks: Type.Optional(Type.Array(Type.Object({
+    worker: Int('load generator index'),
+    offsetUs: Int('server clock − generator clock, µs, added to the generator\'s receive times'),
+    boundUs: Int('half the round trip of the exchange the offset came from, µs: the offset is right within ± this'),
+  }, { additionalProperties: false }))),
 }, { additionalProperties: false })
 
 const RampStepSchema = Type.Object({
@@ -248,6 +254,8 @@ export const RunResultSchema = Type.Object({
     tls: Type.Optional(Type.Boolean()),
     /** HTTP version of the HTTP transports (--http); absent: 1.1. Part of every round's identity. */
     httpVersion: Type.Optional(Type.Union(HTTP_VERSIONS.map((v) => Type.Literal(v)))),
+    /** Load generators on other hosts, coordinated over the network (--loadgens; absent: forked on this host). */
+    remoteLoadgens: Type.Optional(Int('remote load generators (--loadgens)')),
     /** Network profile between clients and server (absent: loopback, no proxy). */
     network: Type.Optional(Type.Object({
       name: Type.String(),

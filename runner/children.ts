@@ -5,24 +5,28 @@ import { pinnedExec } from './cpu-pinning.ts'
 
 const STDERR_TAIL_BYTES = 4096
 
-/** A forked TypeScript process with an IPC channel and the tail of its stderr kept for error messages. */
+/** A process the runner exchanges messages with: a forked child (IPC) or a remote load generator (runner/coordinator.ts). */
 export interface Child<Out> {
-  readonly process: ChildProcess
   readonly label: string
-  /** Waits for the next IPC message matching `accept`, failing on error messages, exit or timeout. */
+  /** Waits for the next message matching `accept`, failing on error messages, exit (or a lost connection) or timeout. */
   next<T extends Out>(accept: (m: Out) => m is T, timeoutMs: number, what: string): Promise<T>
-  /** Sends one IPC message (ignored once the child has exited). */
+  /** Sends one message (ignored once the child has exited). */
   send (message: unknown): void
   /** Resolves with the exit code; after `graceMs` it sends SIGKILL to this child's pid. */
   stop (signal: NodeJS.Signals | null, graceMs: number): Promise<number | null>
   stderrTail (): string
 }
 
+/** A forked TypeScript process with an IPC channel and the tail of its stderr kept for error messages. */
+export interface ForkedChild<Out> extends Child<Out> {
+  readonly process: ChildProcess
+}
+
 /**
  * Forks `entry` (a .ts file relative to the repo root; see forkableEntry) with IPC and piped stderr,
  * on `cpus` when given (started under taskset, so all its threads stay there).
  */
-export function forkChild<Out extends { type: string }> (entry: string, args: readonly string[], label: string, cpus: readonly number[] | null = null): Child<Out> {
+export function forkChild<Out extends { type: string }> (entry: string, args: readonly string[], label: string, cpus: readonly number[] | null = null): ForkedChild<Out> {
   const { path, execArgv } = forkableEntry(entry)
   const proc = fork(path, args, {
     ...pinnedExec(cpus, execArgv),

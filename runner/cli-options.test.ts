@@ -135,4 +135,26 @@ describe('round planning', () => {
     expect(exitCodeOf(e)).toBe(EXIT.error)
     expect(() => checkClientsIn('node', '/nonexistent/chromium')).not.toThrow()
   })
+
+  it('--loadgens: N generators split the clients, with --listen, --target and FEEDBENCH_TOKEN', () => {
+    const env = { FEEDBENCH_TOKEN: 't' }
+    const o = parseBenchArgs(['--loadgens', '3', '--listen', '0.0.0.0:9000', '--target', 'http://10.0.0.5:8080'], env)
+    expect(o.remoteLoadgens).toEqual({ loadgens: 3, host: '0.0.0.0', port: 9000, waitMs: 60_000, token: 't' })
+    expect(o.workers).toBe(3)
+    expect(parseBenchArgs(['--loadgens', '1', '--listen', '[::1]:0', '--target', 'http://[::1]:8080', '--loadgen-wait', '5s'], env).remoteLoadgens)
+      .toMatchObject({ host: '::1', port: 0, waitMs: 5000 })
+  })
+
+  it.each([
+    [['--loadgens', '2', '--listen', '0.0.0.0:9000'], { FEEDBENCH_TOKEN: 't' }, /Invalid --loadgens: "2" \(allowed: with --target URL/],
+    [['--loadgens', '2', '--target', 'http://h:1'], { FEEDBENCH_TOKEN: 't' }, /Invalid --listen: null \(allowed: HOST:PORT/],
+    [['--loadgens', '2', '--listen', '0.0.0.0:9000', '--target', 'http://h:1'], {}, /Invalid FEEDBENCH_TOKEN: \(not set\)/],
+    [['--loadgens', '0', '--listen', '0.0.0.0:9000', '--target', 'http://h:1'], { FEEDBENCH_TOKEN: 't' }, /Invalid --loadgens: "0" \(allowed: an integer from 1 to 1000\)/],
+    [['--loadgens', '2', '--workers', '2', '--listen', '0.0.0.0:9000', '--target', 'http://h:1'], { FEEDBENCH_TOKEN: 't' }, /Invalid --workers/],
+    [['--listen', '0.0.0.0:9000'], {}, /Invalid --listen: "0.0.0.0:9000" \(allowed: only with --loadgens N\)/],
+  ])('--loadgens: %j is refused before any load, naming the option', (argv, env, message) => {
+    const e = errorOf(() => parseBenchArgs(argv, env))
+    expect(e.code).toBe('BENCH_ERR_OPTION_INVALID')
+    expect(e.message).toMatch(message)
+  })
 })

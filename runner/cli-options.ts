@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly clientsIn: ClientKind
   /** TLS (--tls, a certificate made at start-up) and the HTTP version of the HTTP transports (--http). */
   readonly variant: WireVariant
+  /** Load generators on other hosts (--loadgens N --listen HOST:PORT), or null: forked on this host. */
+  readonly remoteLoadgens: RemoteOptions | null
   readonly json: boolean
   readonly outDir: string
   readonly reportPath: string
@@ -39,6 +41,20 @@ export interface BenchOptions {
   readonly maxTimeMs: number
   readonly help: boolean
 }
+
+/** The coordinator's side of a run with remote load generators. */
+export interface RemoteOptions {
+  readonly loadgens: number
+  readonly host: string
+  readonly port: number
+  /** How long to wait for all generators to connect before the first round, ms. */
+  readonly waitMs: number
+  /** FEEDBENCH_TOKEN: the secret every generator's hello must carry. */
+  readonly token: string
+}
+
+/** Default --loadgen-wait: generators on a cluster are scheduled, pulled and started in this time. */
+export const DEFAULT_LOADGEN_WAIT_MS = 60_000
 
 /** Names accepted by --profile. */
 export const BENCH_PROFILE_NAMES = ['ci'] as const
@@ -92,6 +108,10 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --tls                HTTPS / WSS with a certificate made at start-up (openssl), trusted by the clients only
   --http VERSION       1.1 | 2 (default: 1.1); 2 is h2 over TLS (needs --tls) for sse, long-poll and poll,
                        one connection per client; ws stays on HTTP/1.1 and is shown as n/a
+  --loadgens N         coordinate N load generators on other hosts (npm run loadgen) instead of forking them;
+                       needs --listen, --target and FEEDBENCH_TOKEN (the secret the generators must present)
+  --listen HOST:PORT   where the coordinator accepts the generators (with --loadgens)
+  --loadgen-wait TIME  how long to wait for all N generators before the first round (default: ${DEFAULT_LOADGEN_WAIT_MS / 1000}s)
   --json               print the result JSON on stdout
   --out DIR            where result files go (default: results)
   --report FILE        where the HTML report goes (default: report/index.html)
@@ -128,6 +148,9 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
       'clients-in': { type: 'string', default: 'node' },
       tls: { type: 'boolean', default: false },
       http: { type: 'string' },
+      loadgens: { type: 'string' },
+      listen: { type: 'string' },
+      'loadgen-wait': { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'results' },
       report: { type: 'string', default: 'report/index.html' },
@@ -165,11 +188,13 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
   if (v['slo-p99'] !== undefined) overrides.slo = { p99Ms: parsePositiveDurationMs('--slo-p99', v['slo-p99']) }
   if (v['max-time'] !== undefined && !v.capacity) throw new errors.BENCH_ERR_OPTION_INVALID('--max-time', JSON.stringify(v['max-time']), 'only with --capacity')
   const maxTimeMs = v['max-time'] === undefined ? DEFAULT_CAPACITY_MAX_TIME_MS : parsePositiveDurationMs('--max-time', v['max-time'])
+  const remote = parseRemote(v, env)
   return {
     scenarios: list(v.scenario, (v.capacity ? CAPACITY_SCENARIOS : DEFAULT_SCENARIOS).join(',')),
     transports: transports as TransportName[],
     rounds: v.rounds === undefined ? (profile !== null ? BENCH_PROFILES[profile].rounds : quick ? 1 : 3) : positiveInt('--rounds', v.rounds, 1000),
-    workers: v.workers === undefined ? 1 : positiveInt('--workers', v.workers, 64),
+    // a remote generator is one process per index: the clients are split over the N of them
+    workers: remote !== null ? remote.loadgens : v.workers === undefined ? 1 : positiveInt('--workers', v.workers, 64),
     quick,
     profile,
     injectedDelayUs,
@@ -178,6 +203,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
     cpus: planCpuPinning(v['server-cpus'], v.target === undefined ? null : parseTarget(v.target)),
     clientsIn,
     variant,
+    remoteLoadgens: remote,
     json: v.json,
     outDir: v.out,
     reportPath: v.report,
@@ -193,6 +219,35 @@ function parsePositiveDurationMs (option: string, text: string): number {
   const ms = parseDurationMs(option, text)
   if (!(ms > 0)) throw new errors.BENCH_ERR_OPTION_INVALID(option, JSON.stringify(text), 'a duration above zero such as 100ms or 2s')
   return ms
+}
+
+/** --loadgens and the options that go with it; null without --loadgens. */
+function parseRemote (v: { loadgens?: string, listen?: string, 'loadgen-wait'?: string, target?: string, workers?: string, network?: string }, env: NodeJS.ProcessEnv): RemoteOptions | null {
+  if (v.loadgens === undefined) {
+    for (const option of ['listen', 'loadgen-wait'] as const) {
+      if (v[option] !== undefined) throw new errors.BENCH_ERR_OPTION_INVALID(`--${option}`, JSON.stringify(v[option]), 'only with --loadgens N')
+    }
+    return null
+  }
+  const loadgens = positiveInt('--loadgens', v.loadgens, 1000)
+  // remote generators cannot reach a server the runner starts on its loopback, nor its proxy
+  if (v.target === undefined) throw new errors.BENCH_ERR_OPTION_INVALID('--loadgens', JSON.stringify(v.loadgens), 'with --target URL (a server started with npm run serve that the generators reach)')
+  if (v.workers !== undefined) throw new errors.BENCH_ERR_OPTION_INVALID('--workers', JSON.stringify(v.workers), 'not with --loadgens (each remote generator is one process)')
+  if (v.network !== undefined && v.network !== 'loopback') throw new errors.BENCH_ERR_OPTION_INVALID('--network', JSON.stringify(v.network), 'loopback with --loadgens (shape the real network instead)')
+  const listen = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d+)$/.exec(v.listen ?? '')
+  const port = Number(listen?.[2])
+  if (listen === null || !(port >= 0 && port <= 65535)) {
+    throw new errors.BENCH_ERR_OPTION_INVALID('--listen', JSON.stringify(v.listen ?? null), 'HOST:PORT where the generators connect, e.g. 0.0.0.0:9000 (with --loadgens)')
+  }
+  const token = env.FEEDBENCH_TOKEN ?? ''
+  if (token === '') throw new errors.BENCH_ERR_OPTION_INVALID('FEEDBENCH_TOKEN', '(not set)', 'a shared secret in the environment of the coordinator and every generator, with --loadgens')
+  return {
+    loadgens,
+    host: (listen[1] as string).replace(/^\[|\]$/g, ''),
+    port,
+    waitMs: v['loadgen-wait'] === undefined ? DEFAULT_LOADGEN_WAIT_MS : parseDurationMs('--loadgen-wait', v['loadgen-wait']),
+    token,
+  }
 }
 
 /** Parses "5s", "1500ms", "2m" or a bare number of milliseconds. */

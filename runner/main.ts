@@ -9,6 +9,7 @@ import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './cli-options.ts
 import { browserLayoutOf, loadScenario, notApplicableTo } from '../scenarios/catalog.ts'
 import { makeCertificate, type TlsCertificate } from '../servers/certificate.ts'
 import { checkClientsIn, checkMachineLimits, checkTarget } from './preflight.ts'
+import { startCoordinator, type Coordinator } from './coordinator.ts'
 import { runRamps } from './ramp.ts'
 import { loadDimensionOf, runCapacity } from './capacity.ts'
 import { listSkipped, planRounds, runPlans } from './suite.ts'
@@ -28,7 +29,8 @@ async function main (): Promise<number> {
   // a --capacity search needs a load to raise: refused before any load
   if (options.capacity) for (const s of scenarios) loadDimensionOf(s)
   // a capacity search raises clients itself, up to what the machine allows
-  if (!options.capacity) checkMachineLimits(scenarios)
+  // remote generators hold the connections on their own hosts
+  if (!options.capacity && options.remoteLoadgens === null) checkMachineLimits(scenarios)
   checkClientsIn(options.clientsIn)
   if (options.target !== null) await checkTarget(options.target, scenarios, options.transports)
 
@@ -37,14 +39,21 @@ async function main (): Promise<number> {
   }
   // made before any load, removed when the run ends: the key never outlives the run
   const made = options.variant.tls ? await makeCertificate() : undefined
+  const coordinator = options.remoteLoadgens === null ? undefined : await startCoordinator(options.remoteLoadgens)
   try {
-    return await runBench(options, scenarios, made)
+    if (coordinator !== undefined && options.remoteLoadgens !== null) {
+      process.stderr.write(`coordinator: waiting up to ${options.remoteLoadgens.waitMs / 1000} s for ${options.remoteLoadgens.loadgens} load generators on ${coordinator.url}\n`)
+      await coordinator.waitForAll(options.remoteLoadgens.waitMs)
+    }
+    return await runBench(options, scenarios, made, coordinator)
   } finally {
+    await coordinator?.close()
     made?.remove()
   }
 }
 
-async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], made: TlsCertificate | undefined): Promise<number> {
+/** Runs the rounds, ramps or capacity searches, writes the result and the report, and returns the exit code. */
+async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], made: TlsCertificate | undefined, coordinator: Coordinator | undefined): Promise<number> {
   const startedAt = new Date()
   const { variant } = options
   const input = {
@@ -53,6 +62,7 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
     notApplicable: Object.fromEntries(scenarios.map((s, i) => [s.name, notApplicableTo(options.scenarios[i] ?? s.name)])),
     browserLayouts: Object.fromEntries(scenarios.map((s, i) => [s.name, browserLayoutOf(options.scenarios[i] ?? s.name)])),
     ...(made === undefined ? {} : { certificate: { dir: made.dir, certPem: made.certPem } }),
+    ...(coordinator === undefined ? {} : { remote: coordinator }),
   }
   const skipped = listSkipped(input)
   const plans = planRounds(input)
@@ -117,6 +127,7 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
       cpus: options.cpus,
       ...(options.network.name === 'loopback' ? {} : { network: { ...options.network } }),
       ...(options.clientsIn === 'node' ? {} : { clientsIn: options.clientsIn }),
+      ...(options.remoteLoadgens === null ? {} : { remoteLoadgens: options.remoteLoadgens.loadgens }),
     },
     scenarios,
     rounds,

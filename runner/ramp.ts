@@ -114,6 +114,7 @@ export async function runRamps (input: RunPlanInput, isQuick: boolean, progress:
         ...(input.cpus === undefined ? {} : { cpus: input.cpus }),
         ...(input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }),
         ...(layout === undefined ? {} : { browser: layout }),
+        ...(input.remote === undefined ? {} : { remote: input.remote }),
       }
       ramps.push(await runRamp(input.injectedDelayUs === undefined ? base : { ...base, injectedDelayUs: input.injectedDelayUs }, isQuick, progress))
     }

@@ -49,8 +49,10 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
   const precisionCpuUs = (stopped.publisherSpinUs ?? 0) + (stopped.publisherWorkerCpuUs ?? 0)
   const serverCpuUs = Math.max(0, server.process.cpuUserUs + server.process.cpuSystemUs - precisionCpuUs)
 
+  // a vanished generator took its clients' counts with it: nothing of the round can be reported as complete
+  const invalidReasons: string[] = (raw.lostLoadgens ?? []).map((w) => `load generator ${w} disconnected mid-round: its clients' deliveries are missing`)
   // a saturated generator is the cause of whatever followed it (cuts, gaps, loss): its reasons come first
-  const invalidReasons: string[] = reports.flatMap((r) => r.saturation.map((s) => `load generator ${r.worker} saturated: ${s}`))
+  invalidReasons.push(...reports.flatMap((r) => r.saturation.map((s) => `load generator ${r.worker} saturated: ${s}`)))
   // a slow client's loss after it stopped reading is explained by its cut (README.md, "Reliability")
   const unexplained = counters.lost - counters.gapNotified - (counters.lostToCuts ?? 0)
   if (unexplained > 0) {
@@ -68,6 +70,7 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
   }
   if (counters.upstreamFailed > 0) invalidReasons.push(`${counters.upstreamFailed} upstream messages could not be sent`)
   if (latency.count === 0) invalidReasons.push('no message was delivered in the measured window')
+  const clocks = reports.flatMap((r) => r.clock === undefined ? [] : [{ worker: r.worker, ...r.clock }])
   const clientsReported = sum(reports.map((r) => r.clients))
   if (clientsReported !== scenario.clients) invalidReasons.push(`${clientsReported} of ${scenario.clients} clients reported`)
 
@@ -113,6 +116,7 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
     loadgens: reports.map((r) => r.process),
     loadgenCpuUsPerMessage: sum(reports.map((r) => r.process.cpuUserUs + r.process.cpuSystemUs)) / received,
     ...(raw.restart === undefined ? {} : { restart: restartRecord(raw.restart, counters, scenario.clients) }),
+    ...(clocks.length === 0 ? {} : { clocks }),
   }
 }
 

@@ -8,6 +8,7 @@ import { PLAIN_HTTP1, type WireVariant } from '../core/wire-variant.ts'
 import { forkChild, type Child } from './children.ts'
 import { ControlClient } from './control-client.ts'
 import type { CpuPinning } from './cpu-pinning.ts'
+import type { RemoteLoadgens } from './coordinator.ts'
 import type { NetworkProfile } from './network-profiles.ts'
 import { startNetworkProxy, type NetworkProxy } from './network-proxy.ts'
 import { restartWithTarget } from './preflight.ts'
@@ -35,6 +36,8 @@ export interface RoundPlan {
   readonly variant?: WireVariant
   /** With TLS: the run's certificate, made once by the runner (a restarted server serves the same one). */
   readonly certificate?: RunCertificate
+  /** Load generators on other hosts, connected to the coordinator (--loadgens), instead of forked ones. */
+  readonly remote?: RemoteLoadgens
 }
 
 /** The load-generator entry of each client kind; both speak the same IPC protocol (core/control.ts). */
@@ -61,6 +64,8 @@ export interface RoundRaw {
   readonly connectMs?: number
   /** The server was killed and replaced on the same port during the run (faults.restartAtMs); stopped and server are the new one's. */
   readonly restart?: ServerRestart
+  /** Remote load generators (by index) whose connection was lost during the round: they reported nothing. */
+  readonly lostLoadgens?: readonly number[]
 }
 
 /** A server restart the runner performed during a round. */
@@ -86,7 +91,7 @@ export interface RoundProcesses {
 export function forkRoundProcesses (plan: RoundPlan): RoundProcesses {
   const { scenario, transport } = plan
   const workers = splitClients(plan, '').length
-  const loadgens = Array.from({ length: workers }, (_, w) =>
+  const loadgens = plan.remote?.children(workers) ?? Array.from({ length: workers }, (_, w) =>
     forkChild<LoadgenToRunner>(LOADGEN_ENTRIES[plan.clientsIn ?? 'node'], [], `load generator ${w} (${scenario.name}, ${transport}${plan.clientsIn === 'chromium' ? ', chromium' : ''})`, plan.cpus?.loadgens ?? null))
   const server = plan.target === null ? startServer(plan, '0') : null
   // a failed start is reported by whoever awaits it (runRound), or dropped with the processes
@@ -132,6 +137,13 @@ export async function runRound (plan: RoundPlan, options: RoundOptions = {}): Pr
   const loadgens = processes.loadgens
   let server: Child<ServerToRunner> | undefined
   let proxy: NetworkProxy | undefined
+  // a remote generator that vanishes costs the round its clients, not the run: the round is INVALID, naming it
+  const lost = new Set<number>()
+  const unlessLost = <T>(worker: number, waiting: Promise<T>): Promise<T | undefined> => waiting.catch((err: unknown) => {
+    if ((err as { code?: string }).code !== 'BENCH_ERR_LOADGEN_LOST') throw err
+    lost.add(worker)
+    return undefined
+  })
   try {
     const launched = processes.server === null ? undefined : await processes.server
     server = launched?.server
@@ -143,9 +155,9 @@ export async function runRound (plan: RoundPlan, options: RoundOptions = {}): Pr
     const rssBefore = (await control.stats({ settle: true })).process.rssBytes
     for (const job of splitClients(plan, proxy?.url ?? baseUrl)) loadgens[job.worker]?.send({ type: 'job', job })
     const connectTimeoutMs = 30_000 + Math.ceil(scenario.clients / scenario.connectConcurrency) * scenario.clientTimeoutMs
-    const connected = await Promise.all(loadgens.map((l) => l.next((m): m is Extract<LoadgenToRunner, { type: 'connected' }> => m.type === 'connected',
-      connectTimeoutMs, 'its clients to connect')))
-    const connectMs = Math.max(...connected.map((m) => m.connectMs ?? 0))
+    const connected = await Promise.all(loadgens.map((l, w) => unlessLost(w, l.next((m): m is Extract<LoadgenToRunner, { type: 'connected' }> => m.type === 'connected',
+      connectTimeoutMs, 'its clients to connect'))))
+    const connectMs = Math.max(0, ...connected.map((m) => m?.connectMs ?? 0))
 
     const rssConnected = (await control.stats({ settle: true })).process.rssBytes
     const runMs = scenario.warmupMs + scenario.durationMs
@@ -183,9 +195,18 @@ export async function runRound (plan: RoundPlan, options: RoundOptions = {}): Pr
       if ((err as { code?: string }).code !== 'BENCH_ERR_SERVER_LOST') throw err
       throw await serverLostWithCounts(err as Error, baseUrl, scenario, loadgens)
     }
-    const reports = await collectReports(loadgens, stopped, scenario)
+    const reports = await collectReports(loadgens, stopped, scenario, unlessLost)
     const serverStats = await control.stats()
-    return { plan, reports, stopped, server: serverStats, idleRssBytes: { before: rssBefore, connected: rssConnected }, connectMs, ...(restart === undefined ? {} : { restart }) }
+    return {
+      plan,
+      reports,
+      stopped,
+      server: serverStats,
+      idleRssBytes: { before: rssBefore, connected: rssConnected },
+      connectMs,
+      ...(restart === undefined ? {} : { restart }),
+      ...(lost.size === 0 ? {} : { lostLoadgens: [...lost].sort((a, b) => a - b) }),
+    }
   } finally {
     // the server now running (a replacement after a restart), or the one still starting when the round failed
     await stopProcesses(loadgens, server === undefined ? processes.server?.then((s) => s.server) : Promise.resolve(server), proxy)
@@ -211,14 +232,16 @@ async function startServer (plan: RoundPlan, port: string): Promise<{ server: Ch
   }
 }
 
-/** Sends 'finish' with what the server published and waits for every load generator's report. */
-function collectReports (loadgens: ReadonlyArray<Child<LoadgenToRunner>>, stopped: RunStopped, scenario: ScenarioConfig): Promise<LoadgenReport[]> {
+/** Sends 'finish' with what the server published and waits for every load generator's report (a lost one's is left out by `unlessLost`). */
+async function collectReports (loadgens: ReadonlyArray<Child<LoadgenToRunner>>, stopped: RunStopped, scenario: ScenarioConfig,
+  unlessLost = <T>(_worker: number, waiting: Promise<T>): Promise<T | undefined> => waiting): Promise<LoadgenReport[]> {
   for (const l of loadgens) l.send({ type: 'finish', stopped })
-  return Promise.all(loadgens.map(async (l) => {
-    const m = await l.next((x): x is Extract<LoadgenToRunner, { type: 'report' }> => x.type === 'report',
-      scenario.drainMs + 30_000, 'its report')
-    return m.report
+  const reports = await Promise.all(loadgens.map(async (l, w) => {
+    const m = await unlessLost(w, l.next((x): x is Extract<LoadgenToRunner, { type: 'report' }> => x.type === 'report',
+      scenario.drainMs + 30_000, 'its report'))
+    return m?.report
   }))
+  return reports.filter((r) => r !== undefined)
 }
 
 /**

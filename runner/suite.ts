@@ -7,6 +7,7 @@ import type { BrowserLayout, NotApplicable } from '../scenarios/catalog.ts'
 import type { RoundResult, RunResult } from '../results/schema.ts'
 import { runsOver, WS_OVER_HTTP2_REASON, type WireVariant } from '../core/wire-variant.ts'
 import { forkRoundProcesses, releaseRoundProcesses, runRound, type RoundPlan, type RoundProcesses, type RunCertificate } from './round.ts'
+import type { RemoteLoadgens } from './coordinator.ts'
 import { buildRoundResult, isRerunnable } from './round-result.ts'
 
 /** What the runner executes: resolved scenarios × transports × rounds. */
@@ -31,6 +32,8 @@ export interface RunPlanInput {
   readonly clientsIn?: ClientKind
   /** Chromium page layout of each scenario (by name) that defines one. */
   readonly browserLayouts?: Readonly<Record<string, BrowserLayout | undefined>>
+  /** Load generators on other hosts (--loadgens), instead of forked ones. */
+  readonly remote?: RemoteLoadgens
 }
 
 /** A (scenario, transport) pair that is not run, and why. */
@@ -73,7 +76,7 @@ export interface RunnerProgress {
 export function planRounds (input: RunPlanInput, random: () => number = Math.random): RoundPlan[] {
   const plans: RoundPlan[] = []
   const delayUs = input.injectedDelayUs ?? 0
-  const injected = { ...(delayUs > 0 ? { injectedDelayUs: delayUs } : {}), ...wireOf(input), ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
+  const injected = { ...(delayUs > 0 ? { injectedDelayUs: delayUs } : {}), ...wireOf(input), ...(input.cpus === undefined ? {} : { cpus: input.cpus }), ...(input.remote === undefined ? {} : { remote: input.remote }) }
   const clientsIn = input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }
   for (let round = 1; round <= input.rounds; round++) {
     // ramp scenarios run in runner/ramp.ts; transports a scenario does not apply to are in listSkipped

@@ -16,7 +16,7 @@ export const browserTabs: ScenarioDefinition = {
   payloadBytes: 128,
   durationMs: 3_000,
   warmupMs: 500,
-  drainMs: 1_000,
+  drainMs: 3_000,
   browser: { clientsPerPage: 1, sharedContext: true },
   notApplicable: {
     ws: 'WebSocket connections are not held to the 6-per-origin HTTP/1.1 limit (Chromium allows 255 per profile)',

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import type { ClockReading, RunRequest, RunStarted, RunStopped, ServerInfo, ServerStats } from '../core/control.ts'
+import type { RunRequest, RunStarted, RunStopped, ServerClock, ServerInfo, ServerStats } from '../core/control.ts'
 import { nowUs } from '../core/clock.ts'
 import type { ProcessMonitor } from '../core/process-stats.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
@@ -29,7 +29,7 @@ const RunRequestSchema = Type.Object({
 // 100 µs; the generator injects its own script, so the page carries none.
 const BROWSER_PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>feedbench clients</title></head><body></body></html>'
 
-/** Registers the runner's control routes: run, stop, info, stats, and the browser generator's page and clock (core/control.ts). */
+/** Registers the runner's control routes: run, stop, info, stats and clock, and the browser generator's page (core/control.ts). */
 export function registerControl (app: FastifyInstance, ctx: ControlContext): void {
   app.post<{ Body: RunRequest }>(PATHS.controlRun, { schema: { body: RunRequestSchema } }, async (request): Promise<RunStarted> => {
     const started = ctx.hub.run(request.body.durationMs)
@@ -50,7 +50,8 @@ export function registerControl (app: FastifyInstance, ctx: ControlContext): voi
     if (request.query.settle === '1') settle()
     return stats(ctx)
   })
-  app.get(PATHS.controlClock, async (_request, reply): Promise<ClockReading> => {
+  app.get(PATHS.controlClock, async (_request, reply): Promise<ServerClock> => {
+    // remote load generators and browser pages align their clocks to this one before every round
     reply.header('cache-control', 'no-store')
     return { nowUs: nowUs() }
   })
