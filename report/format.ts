@@ -46,3 +46,14 @@ export function formatChange (ratio: number): string {
 export function formatPercent (fraction: number): string {
   return Number.isFinite(fraction) ? `${Number((fraction * 100).toFixed(1))}%` : '–'
 }
+
+/** Formats server CPU in cores busy: "0.21 cores", "1.5 cores", "0.004 cores". */
+export function formatCores (cores: number): string {
+  if (!Number.isFinite(cores)) return '–'
+  return `${formatNumber(cores)} ${cores === 1 ? 'core' : 'cores'}`
+}
+
+/** Formats egress per month: "12.3 GB/month". */
+export function formatGbPerMonth (gb: number): string {
+  return Number.isFinite(gb) ? `${formatNumber(gb)} GB/month` : '–'
+}

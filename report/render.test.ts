@@ -68,7 +68,8 @@ describe('renderReport', () => {
     const matrix = markup.slice(firstTable, markup.indexOf('</table>', firstTable))
     expect(matrix.match(/<tr>/g)).toHaveLength(3)
     expect(matrix.match(/class="badge fit-/g)).toHaveLength(8)
-    expect(markup).toContain('within 10% of the best one')
+    expect(markup).toContain('the cheapest per 10,000 users')
+    expect(matrix).toMatch(/[\d.]+ cores( \[[\d.–]+ cores\])? per 10k users/)
   })
 
   it('marks INVALID rounds loudly and says a fixture is not a measurement', () => {
@@ -94,7 +95,7 @@ describe('renderTerminalSummary', () => {
     const text = renderTerminalSummary(hostileRun())
     expect(text).toMatch(/fixture-broadcast\s+ws\s+[\d,]+ \([\d,]+\)\s+[\d.]+ (µs|ms)/)
     expect(text).toContain('Verdict')
-    expect(text).toMatch(/best: \S+ \(p99 [\d.]+ (µs|ms)\)/)
+    expect(text).toMatch(/best: \S+ \(p99 [\d.]+ (µs|ms); [\d.]+ cores\/10k users; \d+× headroom \(CPU projection\)/)
     expect(text).toContain(`${XSS} / sse round 1: ${XSS}`)
     expect(text.split('\n')[0]).toContain('TEST FIXTURE')
   })

@@ -30,7 +30,7 @@ export function renderReport (result: RunResult, options: RenderOptions = {}): s
   const summaries = summarizeRun(result)
   const baseSummaries = baseline === undefined ? [] : summarizeRun(baseline)
   const invalid = listInvalidRounds(result)
-  const verdicts = decideVerdicts(summaries)
+  const verdicts = decideVerdicts(result, summaries)
   const claims = checkClaims(summaries)
   const isFixture = result.runId.startsWith(FIXTURE_PREFIX)
   const charts = summaries.map((s, i) => scenarioCharts(s, i, baseSummaries.find((b: ScenarioSummary) => b.scenario === s.scenario)))

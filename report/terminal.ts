@@ -2,9 +2,9 @@ import type { RunResult } from '../results/schema.ts'
 import { listInvalidRounds, listRerunRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
 import { checkClaims } from './claims.ts'
 import { describePinning, instrumentRows } from './instrument.ts'
-import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
+import { formatBytes, formatCores, formatNumber, formatUs } from './format.ts'
 import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
-import { decideVerdicts, type VerdictCell } from './verdict.ts'
+import { decideVerdicts, formatHeadroom, type VerdictCell } from './verdict.ts'
 import { capacityStepTable, capacitySummaryTable } from './capacity.ts'
 
 const HEADERS = ['scenario', 'transport', 'delivered msg/s (target)', 'p50', 'p99', 'p99.9', 'bytes/msg', 'lost', 'status'] as const
@@ -41,9 +41,10 @@ export function formatTable (headers: readonly string[], rows: ReadonlyArray<rea
 }
 
 function cellText (c: VerdictCell): string {
-  if (c.fit === 'best') return `${c.transport} (p99 ${formatUs(c.p99.median)})`
-  const margin = c.ratioToBest === null ? '' : `${formatChange(c.ratioToBest)} p99`
-  return `${c.transport} (${[margin, ...c.reasons].filter((x) => x !== '').join('; ')})`
+  const figures = c.cost === null || c.cost.validRounds === 0
+    ? []
+    : [`p99 ${formatUs(c.p99.median)}`, `${formatCores(c.cost.per10k.serverCores.median)}/10k users`, ...(c.headroom === null ? [] : [formatHeadroom(c.headroom)])]
+  return `${c.transport} (${[...figures, ...c.reasons].join('; ')})`
 }
 
 /** The terminal summary of a run: key figures per (scenario, transport), the verdict, the claims, INVALID rounds. */
@@ -52,8 +53,8 @@ export function renderTerminalSummary (result: RunResult): string {
   const summaries = summarizeRun(result)
   const rows = summaries.flatMap((s) => s.transports.map(row))
   // a run of ramps only has no rounds: no empty table
-  const lines = [...(rows.length > 0 ? [formatTable(HEADERS, rows), ''] : []), 'Verdict (median p99 over valid rounds; rules in the report):']
-  for (const v of decideVerdicts(summaries)) {
+  const lines = [...(rows.length > 0 ? [formatTable(HEADERS, rows), ''] : []), 'Verdict (fits: meets the SLO with ≥ 2× headroom, loses nothing; best: the cheapest per 10,000 users; rules in the report):']
+  for (const v of decideVerdicts(result, summaries)) {
     const parts = (['best', 'fits', 'poor', 'no verdict'] as const)
       .map((fit) => [fit, v.cells.filter((c) => c.fit === fit)] as const)
       .filter(([, cells]) => cells.length > 0)
@@ -68,7 +69,7 @@ export function renderTerminalSummary (result: RunResult): string {
       return reason === undefined ? [] : [`${t} (${reason})`]
     })
     if (notApplicable.length > 0) parts.push(`n/a: ${notApplicable.join(', ')}`)
-    lines.push(`  ${v.scenario}: ${parts.join(' | ')}`)
+    lines.push(`  ${v.scenario} (SLO p99 ≤ ${formatUs(v.sloP99Us)}): ${parts.join(' | ')}`)
   }
   const instrument = instrumentRows(result)
   if (instrument.some((r) => r.publishLagP50Us !== undefined || r.loadgenCpuUsPerMessage !== undefined)) {
