@@ -158,6 +158,7 @@ th { background: #f3f3f3; font-weight: 600; } td.num, th.num { text-align: right
 .banner { padding: .6rem .9rem; border-left: 6px solid; margin: .8rem 0; }
 .banner.invalid { border-color: var(--poor); background: #fdecea; } .banner.fixture { border-color: #8a5a00; background: #fff4d6; } .banner.ok { border-color: var(--best); background: #eaf6ec; }
 .invalid-tag { color: var(--poor); font-weight: 700; }
+ul.first-screen { padding-left: 1.2rem; } ul.first-screen li { font-size: 1.05rem; margin: .35rem 0; max-width: none; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr)); gap: 1rem; }
 figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: .6rem; min-width: 0; }
 figure.chart.wide { grid-column: 1 / -1; } figure.chart h4 { margin: 0 0 .3rem; font-size: .95rem; }

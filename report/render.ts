@@ -10,6 +10,7 @@ import { embedJson, html } from './html.ts'
 import { robustnessHtml } from './robustness.ts'
 import { bannersHtml, claimsHtml, verdictHtml } from './sections.ts'
 import { decideVerdicts } from './verdict.ts'
+import { firstScreenHtml, firstScreenSentences } from './first-screen.ts'
 
 /** Run ids of test fixtures start with this; such a report says loudly that it is not a measurement. */
 export const FIXTURE_PREFIX = 'fixture-'
@@ -51,9 +52,10 @@ export function renderReport (result: RunResult, options: RenderOptions = {}): s
 <header>
 <h1>Which realtime transport fits this workload?</h1>
 <p class="muted">WebSocket, Server-Sent Events, long-polling and short polling, measured on one Fastify server with one data feed. Run <code>${result.runId}</code>, ${result.environment.startedAt}, ${result.environment.cpuModel}.</p>
-<nav><a href="#verdict">Verdict</a>${(result.capacity?.length ?? 0) > 0 ? html`<a href="#capacity">Capacity</a>` : ''}<a href="#evidence">Evidence</a><a href="#claims">Claims</a>${baseline === undefined ? '' : html`<a href="#baseline">Baseline</a>`}<a href="#context">Context</a></nav>
+<nav><a href="#pick">What to pick</a><a href="#verdict">Verdict</a>${(result.capacity?.length ?? 0) > 0 ? html`<a href="#capacity">Capacity</a>` : ''}<a href="#evidence">Evidence</a><a href="#claims">Claims</a>${baseline === undefined ? '' : html`<a href="#baseline">Baseline</a>`}<a href="#context">Context</a></nav>
 ${bannersHtml(result, invalid, isFixture)}
 </header>
+${firstScreenHtml(firstScreenSentences(result, verdicts))}
 ${verdictHtml(result, verdicts, summaries)}
 ${capacityHtml(result)}
 <section id="evidence"><h2>Evidence per workload</h2>

@@ -5,6 +5,7 @@ import { describePinning, instrumentRows } from './instrument.ts'
 import { formatBytes, formatCores, formatNumber, formatUs } from './format.ts'
 import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
 import { decideVerdicts, formatHeadroom, type VerdictCell } from './verdict.ts'
+import { firstScreenSentences } from './first-screen.ts'
 import { capacityStepTable, capacitySummaryTable } from './capacity.ts'
 
 const HEADERS = ['scenario', 'transport', 'delivered msg/s (target)', 'p50', 'p99', 'p99.9', 'bytes/msg', 'lost', 'status'] as const
@@ -53,8 +54,14 @@ export function renderTerminalSummary (result: RunResult): string {
   const summaries = summarizeRun(result)
   const rows = summaries.flatMap((s) => s.transports.map(row))
   // a run of ramps only has no rounds: no empty table
-  const lines = [...(rows.length > 0 ? [formatTable(HEADERS, rows), ''] : []), 'Verdict (fits: meets the SLO with ≥ 2× headroom, loses nothing; best: the cheapest per 10,000 users; rules in the report):']
-  for (const v of decideVerdicts(result, summaries)) {
+  const verdicts = decideVerdicts(result, summaries)
+  const pick = firstScreenSentences(result, verdicts)
+  const lines = [
+    ...(pick.length > 0 ? ['What to pick (server cores per 10,000 users at the workload\'s per-user rate):', ...pick.map((s) => `  ${s}`), ''] : []),
+    ...(rows.length > 0 ? [formatTable(HEADERS, rows), ''] : []),
+    'Verdict (fits: meets the SLO with ≥ 2× headroom, loses nothing; best: the cheapest per 10,000 users; rules in the report):',
+  ]
+  for (const v of verdicts) {
     const parts = (['best', 'fits', 'poor', 'no verdict'] as const)
       .map((fit) => [fit, v.cells.filter((c) => c.fit === fit)] as const)
       .filter(([, cells]) => cells.length > 0)

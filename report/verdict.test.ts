@@ -4,6 +4,7 @@ import type { RunResult } from '../results/schema.ts'
 import { summarizeRun } from '../results/summary.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import { checkClaims } from './claims.ts'
+import { firstScreenSentences } from './first-screen.ts'
 import { decideVerdicts, verdictRulesText, VERDICT_RULES } from './verdict.ts'
 
 /** Per transport and round: delivery p99 (µs) and server CPU (cores busy over warm-up + window). */
@@ -86,6 +87,17 @@ describe('verdict', () => {
     const result = shaped({ ws: base.ws }, { transports: ['ws', 'sse'], rounds: 1, invalid: [{ scenario: 'w', transport: 'sse', round: 1, reason: 'saturated' }] })
     expect(cells(result)).toEqual({ ws: 'best', sse: 'no verdict' })
     expect(cell(result, 'ws').reasons).toEqual(['one round: no interval, the cost ranking is unconfirmed (run --rounds 3 or more)'])
+  })
+
+  it('puts it in one sentence per workload: the pick, why, with the figure, and what the others cost or missed', () => {
+    expect(firstScreenSentences(shaped(base), decideVerdicts(shaped(base)))).toEqual([
+      'w, 4 clients at 50 msg/s: sse — meets p99 ≤ 5.00 ms with 18× headroom (CPU projection) at 138 cores per 10k users; ' +
+        'ws costs 275 cores; long-poll misses the SLO; poll misses the headroom.',
+    ])
+    const none = shaped({ ws: base['long-poll'], sse: base.poll }, { transports: ['ws', 'sse'] })
+    expect(firstScreenSentences(none, decideVerdicts(none))).toEqual([
+      'w, 4 clients at 50 msg/s: nothing fits (p99 ≤ 5.00 ms, ≥ 2× headroom, nothing lost) — ws misses the SLO; sse misses the headroom.',
+    ])
   })
 
   it('states the thresholds it applies', () => {

@@ -30,6 +30,8 @@ export interface VerdictCell {
   readonly headroom: Headroom | null
   /** Transports whose cost per 10,000 users cannot be told apart from this one's (intervals overlap), among those that fit. */
   readonly tiedOnCostWith: readonly TransportName[]
+  /** True when this cell is in the group tied with the cheapest one, among which latency chose best. */
+  readonly inCostTie: boolean
   /** Why the cell is poor or has no verdict; how best was chosen; empty otherwise. */
   readonly reasons: readonly string[]
 }
@@ -103,9 +105,9 @@ export function decideScenario (summary: ScenarioSummary, config: ScenarioConfig
     const p99 = t.metrics.p99
     const base = { transport: t.transport, p99, sloP99Us, ratioToSlo: p99.median / sloP99Us, cost, headroom }
     if (t.validRounds === 0) {
-      return { ...base, fit: 'no verdict', tiedOnCostWith: [], reasons: [`no valid rounds (${t.invalidRounds.length} INVALID)`] }
+      return { ...base, fit: 'no verdict', tiedOnCostWith: [], inCostTie: false, reasons: [`no valid rounds (${t.invalidRounds.length} INVALID)`] }
     }
-    if (reasons.length > 0) return { ...base, fit: 'poor', tiedOnCostWith: [], reasons }
+    if (reasons.length > 0) return { ...base, fit: 'poor', tiedOnCostWith: [], inCostTie: false, reasons }
     const mine = fitting.find((j) => j.t === t)
     const tiedOnCostWith = mine === undefined ? [] : fitting.filter((j) => j !== mine && overlaps(coresOf(j), coresOf(mine))).map((j) => j.t.transport)
     if (best !== undefined && t === best.t) {
@@ -115,6 +117,7 @@ export function decideScenario (summary: ScenarioSummary, config: ScenarioConfig
         ...base,
         fit: 'best',
         tiedOnCostWith,
+        inCostTie: isTie,
         reasons: [
           ...(isTie ? [`tie on cost with ${tied.filter((j) => j !== best).map((j) => j.t.transport).join(', ')} (intervals overlap): the lowest p99 of them`] : []),
           ...(oneRound ? ['one round: no interval, the cost ranking is unconfirmed (run --rounds 3 or more)'] : []),
@@ -126,6 +129,7 @@ export function decideScenario (summary: ScenarioSummary, config: ScenarioConfig
       ...base,
       fit: 'fits',
       tiedOnCostWith,
+      inCostTie: isTiedWithBest,
       reasons: isTiedWithBest ? [`tie on cost with ${best?.t.transport ?? ''} (intervals overlap); higher p99`] : [],
     }
   })
