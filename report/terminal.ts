@@ -1,4 +1,4 @@
-import type { RunResult } from '../results/schema.ts'
+import type { MapResult, RunResult } from '../results/schema.ts'
 import { listInvalidRounds, listRerunRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
 import { checkClaims } from './claims.ts'
 import { describePinning, instrumentRows } from './instrument.ts'
@@ -6,6 +6,7 @@ import { formatBytes, formatCores, formatNumber, formatUs } from './format.ts'
 import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
 import { decideVerdicts, formatHeadroom, type VerdictCell } from './verdict.ts'
 import { firstScreenSentences } from './first-screen.ts'
+import { crossoverText, findCrossovers, mapConditions, mapTable } from './map.ts'
 import { capacityStepTable, capacitySummaryTable } from './capacity.ts'
 
 const HEADERS = ['scenario', 'transport', 'delivered msg/s (target)', 'p50', 'p99', 'p99.9', 'bytes/msg', 'lost', 'status'] as const
@@ -51,6 +52,7 @@ function cellText (c: VerdictCell): string {
 /** The terminal summary of a run: key figures per (scenario, transport), the verdict, the claims, INVALID rounds. */
 export function renderTerminalSummary (result: RunResult): string {
   if (result.rounds.length === 0 && (result.capacity?.length ?? 0) > 0) return capacitySummary(result)
+  if (result.rounds.length === 0 && result.map !== undefined) return mapSummary(result.map)
   const summaries = summarizeRun(result)
   const rows = summaries.flatMap((s) => s.transports.map(row))
   // a run of ramps only has no rounds: no empty table
@@ -110,6 +112,18 @@ export function renderTerminalSummary (result: RunResult): string {
   }
   if (result.runId.startsWith('fixture-')) lines.unshift('TEST FIXTURE: synthetic values, not a measurement.')
   return lines.join('\n')
+}
+
+/** The terminal summary of a --map run: every point, the crossovers the measured points bracket, and what the points share. */
+function mapSummary (map: MapResult): string {
+  const points = mapTable(map)
+  const crossovers = findCrossovers(map)
+  return [
+    'Workload map (every point one real round):', formatTable(points.headers, points.rows), '',
+    `Crossovers (${crossovers.length}; only where two measured points bracket them):`,
+    ...(crossovers.length === 0 ? ['  none: the transports kept their order between measured rates'] : crossovers.map((c) => `  ${crossoverText(c, map)}`)),
+    '', mapConditions(map),
+  ].join('\n')
 }
 
 /** The terminal summary of a --capacity run: every step, then one paragraph per search. */
