@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { MapPoint, MapResult } from '../results/schema.ts'
 import { crossoverText, findCrossovers, mapCharts } from './map.ts'
+import { checkMapClaims } from './map-claims.ts'
 
 /** A map at 1,000 connections whose server CPU (cores) per transport and rate the test sets; bytes and p99 kept in one order. */
 function map (cpu: Record<'sse' | 'poll', Record<number, number | 'not-run'>>): MapResult {
@@ -59,5 +60,39 @@ describe('workload map', () => {
     expect(charts.map((c) => c.id)).toEqual(['map-1000-cpu', 'map-1000-bytes', 'map-1000-p99'])
     expect(charts.every((c) => c.kind === 'map' && c.logY === true)).toBe(true)
     expect(charts[0]?.series.find((s) => s.label === 'sse')?.points).toEqual([{ x: 0.1, y: 2 }, { x: 10, y: 10 }])
+  })
+
+  it('re-checks the seed claims at every measured point and says where they fail', () => {
+    // 1,000 clients; ws and poll at 0.01 and 10 msg/s per client: poll's requests dominate at 0.01, not at 10
+    const point = (transport: 'ws' | 'poll', ratePerSec: number, down: number, up: number): MapPoint => ({
+      transport,
+      clients: 1_000,
+      ratePerSec,
+      status: 'measured',
+      reasons: [],
+      serverCpuCores: 0.1,
+      downBytesPerSec: down,
+      upBytesPerSec: up,
+      deliveredPerSec: ratePerSec * 1_000,
+      p99Us: 1_000,
+      latencySamples: 10,
+      setupBytesPerConnection: 400,
+    })
+    const m: MapResult = {
+      ...map({ sse: {}, poll: {} }),
+      ratesPerSec: [0.01, 10],
+      points: [point('ws', 0.01, 1_500, 0), point('poll', 0.01, 150_000, 150_000), point('ws', 10, 1_500_000, 0), point('poll', 10, 1_500_000, 150_000)],
+    }
+    const claims = Object.fromEntries(checkMapClaims(m).map((c) => [c.claim.replace(' (across the workload map)', ''), c]))
+    expect(claims['WebSocket has low per-message overhead.']?.status).toBe('confirmed')
+    const headers = claims['Polling pays HTTP headers per message.']
+    expect(headers?.status).toBe('depends on workload')
+    expect(headers?.evidence).toEqual([
+      '1,000 connections at 0.01 msg/s: poll 30 kB/msg, ws 150 B/msg (holds)',
+      '1,000 connections at 10 msg/s: poll 165 B/msg, ws 150 B/msg (does not hold)',
+    ])
+    // 400 B of setup against 150 B/s × 3 s of requests per client
+    expect(claims['A persistent connection saves setup cost.']?.status).toBe('confirmed')
+    expect(claims['A persistent connection saves setup cost.']?.evidence[0]).toBe('1,000 connections at 0.01 msg/s: setup per connection: ws 400 B; requests per client per window: poll 450 B (holds)')
   })
 })

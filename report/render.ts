@@ -12,6 +12,7 @@ import { bannersHtml, claimsHtml, verdictHtml } from './sections.ts'
 import { decideVerdicts } from './verdict.ts'
 import { firstScreenHtml, firstScreenSentences } from './first-screen.ts'
 import { mapCharts, mapHtml } from './map.ts'
+import { checkMapClaims } from './map-claims.ts'
 
 /** Run ids of test fixtures start with this; such a report says loudly that it is not a measurement. */
 export const FIXTURE_PREFIX = 'fixture-'
@@ -33,7 +34,8 @@ export function renderReport (result: RunResult, options: RenderOptions = {}): s
   const baseSummaries = baseline === undefined ? [] : summarizeRun(baseline)
   const invalid = listInvalidRounds(result)
   const verdicts = decideVerdicts(result, summaries)
-  const claims = checkClaims(summaries)
+  // a map run has no rounds: its claims are the ones re-checked across the map
+  const claims = result.map === undefined ? checkClaims(summaries) : [...(result.rounds.length > 0 ? checkClaims(summaries) : []), ...checkMapClaims(result.map)]
   const isFixture = result.runId.startsWith(FIXTURE_PREFIX)
   const charts = summaries.map((s, i) => scenarioCharts(s, i, baseSummaries.find((b: ScenarioSummary) => b.scenario === s.scenario)))
   const data = { runId: result.runId, percentileTicks: PERCENTILE_TICKS, charts: [...charts.flat(), ...(result.map === undefined ? [] : mapCharts(result.map))] }

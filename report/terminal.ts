@@ -7,6 +7,7 @@ import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transpor
 import { decideVerdicts, formatHeadroom, type VerdictCell } from './verdict.ts'
 import { firstScreenSentences } from './first-screen.ts'
 import { crossoverText, findCrossovers, mapConditions, mapTable } from './map.ts'
+import { checkMapClaims } from './map-claims.ts'
 import { capacityStepTable, capacitySummaryTable } from './capacity.ts'
 
 const HEADERS = ['scenario', 'transport', 'delivered msg/s (target)', 'p50', 'p99', 'p99.9', 'bytes/msg', 'lost', 'status'] as const
@@ -122,6 +123,8 @@ function mapSummary (map: MapResult): string {
     'Workload map (every point one real round):', formatTable(points.headers, points.rows), '',
     `Crossovers (${crossovers.length}; only where two measured points bracket them):`,
     ...(crossovers.length === 0 ? ['  none: the transports kept their order between measured rates'] : crossovers.map((c) => `  ${crossoverText(c, map)}`)),
+    '', 'Claims across the map:',
+    ...checkMapClaims(map).map((c) => `  ${c.status.padEnd(19)} ${c.claim}`),
     '', mapConditions(map),
   ].join('\n')
 }

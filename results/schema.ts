@@ -196,6 +196,7 @@ export const MapPointSchema = Type.Object({
   deliveredPerSec: Type.Optional(Num()),
   targetPerSec: Type.Optional(Num()),
   memoryPerConnectionBytes: Type.Optional(Num('server RSS growth per idle connection; only from 1,000 connections or more')),
+  setupBytesPerConnection: Type.Optional(Num('connection setup bytes (handshake, first response), both directions, per client')),
 }, { additionalProperties: false })
 
 /** The workload map (npm run bench -- --map): per-client rate × connections × transport, every point a real round. */

@@ -42,6 +42,7 @@ describe('npm run bench -- --map', () => {
       expect(p.latencySamples).toBeGreaterThan(0)
       // 3 connections are too few for a memory figure: none is given
       expect(p.memoryPerConnectionBytes).toBeUndefined()
+      expect(p.setupBytesPerConnection).toBeGreaterThan(0)
     }
     // ten times the rate delivers about ten times the messages: each point is its own real round
     const ws = (rate: number) => map.points.find((p) => p.transport === 'ws' && p.ratePerSec === rate)
@@ -52,5 +53,6 @@ describe('npm run bench -- --map', () => {
     expect(page.match(/<canvas id="map-3-(cpu|bytes|p99)"/g)).toHaveLength(3)
     expect(out.stderr).toContain('Workload map (every point one real round):')
     expect(out.stderr).toMatch(/Crossovers \(\d+; only where two measured points bracket them\)/)
+    expect(out.stderr).toMatch(/Claims across the map:\n {2}(confirmed|not confirmed|depends on workload|not measured) +WebSocket has low per-message overhead/)
   }, 150_000)
 })

@@ -103,6 +103,7 @@ export function pointOf (round: RoundResult, ratePerSec: number, runMs: number):
     deliveredPerSec: round.deliveredPerSec,
     targetPerSec: round.targetPerSec,
     ...(cost.memoryPerConnectionBytes === undefined ? {} : { memoryPerConnectionBytes: cost.memoryPerConnectionBytes }),
+    setupBytesPerConnection: (round.bytes.setupRead + round.bytes.setupWritten) / Math.max(1, round.clients),
   }
 }
 
