@@ -87,8 +87,9 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --map                the workload map: per transport, one real round per (connections, per-client rate), one stream
                        per client, polling every 1 s; server CPU, bytes/s and p99 against the rate on log axes, and
                        the crossovers two measured points bracket. Default ${MAP_RATES_PER_SEC.join(', ')} msg/s × ${MAP_CLIENTS.join(', ')}
-                       connections (points above ${MAP_MAX_DELIVERIES_PER_SEC.toLocaleString('en-US')} deliveries/s are not run): about 48 rounds, sized to fit
-                       ${DEFAULT_MAP_MAX_TIME_MS / 60_000} minutes on 2 cores; --quick: ${QUICK_MAP_RATES_PER_SEC.join(', ')} msg/s × ${QUICK_MAP_CLIENTS.join(', ')} connections, 2 s windows (about 1 min)
+                       connections (points above ${MAP_MAX_DELIVERIES_PER_SEC.toLocaleString('en-US')} deliveries/s are not run): 48 rounds, capped by a
+                       ${DEFAULT_MAP_MAX_TIME_MS / 60_000}-minute budget (points that would overrun it are listed as not run);
+                       --quick: ${QUICK_MAP_RATES_PER_SEC.join(', ')} msg/s × ${QUICK_MAP_CLIENTS.join(', ')} connections, 2 s windows (12 rounds)
   --map-rates LIST     per-client rates of the map, msg/s, e.g. 0.01,1,100 (only with --map)
   --map-clients LIST   connection counts of the map, e.g. 100,1000 (only with --map)
   --json               print the result JSON on stdout

@@ -23,7 +23,7 @@ export const QUICK_MAP_CLIENTS: readonly number[] = [100]
  * saturates before the server near there, so such a point would measure the generator (and be INVALID).
  */
 export const MAP_MAX_DELIVERIES_PER_SEC = 20_000
-/** Budget of the whole map, ms: the default map is sized to fit it on 2 cores (about 48 rounds of ~8 s). */
+/** Budget of the whole map, ms: it caps the default map's 48 rounds on 2 cores (a point that would overrun it is not run). */
 export const DEFAULT_MAP_MAX_TIME_MS = 10 * 60_000
 /** Window and warm-up of every point, ms; --duration / --warmup override them. */
 export const MAP_WINDOW_MS = { durationMs: 3_000, warmupMs: 500 } as const
