@@ -40,6 +40,7 @@ export function firstScreenSentences (result: RunResult, verdicts: readonly Scen
     const best = v.cells.find((c) => c.fit === 'best')
     const others = v.cells.filter((c) => c !== best).map((c) => otherClause(c, best))
     const slo = `p99 ≤ ${formatUs(v.sloP99Us)}`
+    if (v.cells.every((c) => c.fit === 'no verdict')) return [`${describeLoad(config)}: no verdict — no transport has a valid round (see the INVALID rounds).`]
     if (best === undefined) return [`${describeLoad(config)}: nothing fits (${slo}, ≥ 2× headroom, nothing lost) — ${others.join('; ')}.`]
     const cores = formatCores(best.cost?.per10k.serverCores.median ?? Number.NaN)
     const headroom = best.headroom === null ? '' : ` with ${formatHeadroom(best.headroom)}`

@@ -100,6 +100,11 @@ describe('verdict', () => {
     ])
   })
 
+  it('says there is no verdict, rather than that nothing fits, when no transport has a valid round', () => {
+    const result = shaped({}, { transports: ['ws'], rounds: 1, invalid: [{ scenario: 'w', transport: 'ws', round: 1, reason: 'saturated' }] })
+    expect(firstScreenSentences(result, decideVerdicts(result))).toEqual(['w, 4 clients at 50 msg/s: no verdict — no transport has a valid round (see the INVALID rounds).'])
+  })
+
   it('states the thresholds it applies', () => {
     const text = verdictRulesText().join(' ')
     expect(text).toContain(`headroom of at least ${VERDICT_RULES.minHeadroom}×`)
