@@ -52,6 +52,8 @@ describe('cost at the offered load', () => {
     const small = costOfRun(run(999, (r) => shaped(r, 1, 1, { idleMemoryPerConnectionBytes: 20_000 })))[0]!
     expect(small.memory).toEqual({ measured: false, reason: MEMORY_NOT_MEASURED })
     expect(MEMORY_NOT_MEASURED).toBe('not measured: too few connections')
+    const shrunk = costOfRun(run(1_000, (r) => shaped(r, 1, 1, { idleMemoryPerConnectionBytes: -8_000 })))[0]!
+    expect(shrunk.memory).toEqual({ measured: false, reason: 'not measured: server RSS did not grow while the clients connected (median -8000 B per connection)' })
     const large = costOfRun(run(1_000, (r) => shaped(r, 1, 1, { idleMemoryPerConnectionBytes: 10_000 + r.round * 1_000 }), 3))[0]!
     expect(large.memory.measured).toBe(true)
     if (large.memory.measured) {

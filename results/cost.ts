@@ -121,9 +121,16 @@ export function costOf (scenario: string, transport: TransportName, rounds: read
   const of = (pick: (c: RoundCost) => number): MedianInterval => medianInterval(costs.map(pick))
   const clients = valid[0]?.clients ?? config?.clients ?? 0
   const memories = costs.flatMap((c) => c.memoryPerConnectionBytes === undefined ? [] : [c.memoryPerConnectionBytes])
-  const memory: MemoryCost = memories.length > 0
-    ? { measured: true, perConnectionBytes: medianInterval(memories), per10kBytes: medianInterval(memories.map((m) => m * USERS_PER_COST)) }
-    : { measured: false, reason: valid.length === 0 ? 'not measured: no valid round' : MEMORY_NOT_MEASURED }
+  const memoryMedian = memories.length > 0 ? medianInterval(memories) : null
+  // RSS that did not grow while the clients connected is the garbage collector's doing, not a memory cost
+  const memory: MemoryCost = memoryMedian !== null && memoryMedian.median > 0
+    ? { measured: true, perConnectionBytes: memoryMedian, per10kBytes: medianInterval(memories.map((m) => m * USERS_PER_COST)) }
+    : {
+        measured: false,
+        reason: valid.length === 0
+          ? 'not measured: no valid round'
+          : memoryMedian === null ? MEMORY_NOT_MEASURED : `not measured: server RSS did not grow while the clients connected (median ${Math.round(memoryMedian.median)} B per connection)`,
+      }
   const cores = of((c) => c.serverCpuCores)
   const perUser = valid.length === 0 ? Number.NaN : medianInterval(valid.map((r) => r.targetPerSec / Math.max(1, r.clients))).median
   return {
