@@ -44,6 +44,7 @@ export const CLIENT_SCRIPT = `(function () {
   function fmt (unit, v) {
     if (unit === '\\u00b5s') return fmtUs(v)
     if (unit === 'B') return fmtBytes(v)
+    if (unit === 'B/s') return fmtBytes(v) + '/s'
     return sig(v).toLocaleString('en-US') + ' ' + unit
   }
   function pct (x) { return Number((100 * (1 - Math.pow(10, -x))).toPrecision(6)) + '%' }
@@ -105,6 +106,26 @@ export const CLIENT_SCRIPT = `(function () {
       }
     }
   }
+  function mapConfig (spec) {
+    return {
+      type: 'scatter',
+      data: {
+        datasets: spec.series.map(function (s) {
+          return { label: s.label, data: s.points, borderColor: s.color, backgroundColor: s.color, showLine: true,
+            pointRadius: 3, pointHitRadius: 6, borderWidth: 1.5 }
+        })
+      },
+      options: {
+        scales: {
+          x: { type: 'logarithmic', title: { display: true, text: 'messages per second per client (log)' },
+            ticks: { callback: function (v) { return isRound(v) ? sig(v) : '' } } },
+          y: { type: 'logarithmic', title: { display: true, text: spec.unit + ' (log)' },
+            ticks: { callback: function (v) { return isRound(v) ? fmt(spec.unit, v) : '' } } }
+        },
+        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ' at ' + sig(c.parsed.x) + ' msg/s: ' + fmt(spec.unit, c.parsed.y) + ' (measured)' } } } }
+      }
+    }
+  }
   function barConfig (spec) {
     var stacked = spec.stacked === true
     return {
@@ -129,7 +150,7 @@ export const CLIENT_SCRIPT = `(function () {
   data.charts.forEach(function (spec) {
     var canvas = document.getElementById(spec.id)
     if (canvas === null) return
-    charts.push(new Chart(canvas, spec.kind === 'percentile' ? percentileConfig(spec) : spec.kind === 'timeline' ? timelineConfig(spec) : barConfig(spec)))
+    charts.push(new Chart(canvas, spec.kind === 'percentile' ? percentileConfig(spec) : spec.kind === 'timeline' ? timelineConfig(spec) : spec.kind === 'map' ? mapConfig(spec) : barConfig(spec)))
   })
   function resizeAll () { charts.forEach(function (c) { c.resize() }) }
   window.addEventListener('beforeprint', resizeAll)
@@ -158,6 +179,7 @@ th { background: #f3f3f3; font-weight: 600; } td.num, th.num { text-align: right
 .banner { padding: .6rem .9rem; border-left: 6px solid; margin: .8rem 0; }
 .banner.invalid { border-color: var(--poor); background: #fdecea; } .banner.fixture { border-color: #8a5a00; background: #fff4d6; } .banner.ok { border-color: var(--best); background: #eaf6ec; }
 .invalid-tag { color: var(--poor); font-weight: 700; }
+ul.first-screen { padding-left: 1.2rem; } ul.first-screen li { font-size: 1.05rem; margin: .35rem 0; max-width: none; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr)); gap: 1rem; }
 figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: .6rem; min-width: 0; }
 figure.chart.wide { grid-column: 1 / -1; } figure.chart h4 { margin: 0 0 .3rem; font-size: .95rem; }

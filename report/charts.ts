@@ -20,11 +20,11 @@ export interface ChartSeries {
 /** Everything the browser needs to draw one chart; plain JSON, embedded escaped. */
 export interface ChartSpec {
   readonly id: string
-  readonly kind: 'percentile' | 'bar' | 'timeline'
+  readonly kind: 'percentile' | 'bar' | 'timeline' | 'map'
   readonly title: string
   /** One line: how to read the chart. */
   readonly caption: string
-  /** Unit of the value axis: 'µs', 'B', 'msg/s', 'µs/msg'. */
+  /** Unit of the value axis: 'µs', 'B', 'B/s', '%', 'msg/s', 'µs/msg'. */
   readonly unit: string
   readonly labels: readonly string[]
   readonly series: readonly ChartSeries[]

@@ -54,3 +54,14 @@ export function variantText (variant: WireVariant): string {
   const bytes = variant.tls ? '; wire bytes counted on the TCP socket below TLS (handshake in setup, record overhead included)' : ''
   return `${variantLabel(variant)}${variant.httpVersion === '2' ? ' (h2, one connection per client; ws over HTTP/1.1)' : ''}${bytes}`
 }
+
+/** Formats server CPU in cores busy: "0.21 cores", "1.5 cores", "0.004 cores". */
+export function formatCores (cores: number): string {
+  if (!Number.isFinite(cores)) return '–'
+  return `${formatNumber(cores)} ${cores === 1 ? 'core' : 'cores'}`
+}
+
+/** Formats egress per month: "12.3 GB/month". */
+export function formatGbPerMonth (gb: number): string {
+  return Number.isFinite(gb) ? `${formatNumber(gb)} GB/month` : '–'
+}

@@ -68,7 +68,15 @@ describe('renderReport', () => {
     const matrix = markup.slice(firstTable, markup.indexOf('</table>', firstTable))
     expect(matrix.match(/<tr>/g)).toHaveLength(3)
     expect(matrix.match(/class="badge fit-/g)).toHaveLength(8)
-    expect(markup).toContain('within 10% of the best one')
+    expect(markup).toContain('the cheapest per 10,000 users')
+    // the first screen: one sentence per workload, before the matrix
+    const pick = markup.indexOf('<section id="pick">')
+    expect(pick).toBeGreaterThan(-1)
+    expect(pick).toBeLessThan(firstTable)
+    const firstScreen = markup.slice(pick, markup.indexOf('</section>', pick))
+    expect(firstScreen.match(/<li>/g)).toHaveLength(2)
+    expect(firstScreen).toMatch(/<li>fixture-broadcast, 8 clients at 100 msg\/s: (ws|sse|long-poll|poll) — meets p99 ≤ 100 ms with \d+× headroom \(CPU projection\) at [\d.]+ cores per 10k users/)
+    expect(matrix).toMatch(/[\d.]+ cores( \[[\d.–]+ cores\])? per 10k users/)
   })
 
   it('marks INVALID rounds loudly and says a fixture is not a measurement', () => {
@@ -94,7 +102,9 @@ describe('renderTerminalSummary', () => {
     const text = renderTerminalSummary(hostileRun())
     expect(text).toMatch(/fixture-broadcast\s+ws\s+[\d,]+ \([\d,]+\)\s+[\d.]+ (µs|ms)/)
     expect(text).toContain('Verdict')
-    expect(text).toMatch(/best: \S+ \(p99 [\d.]+ (µs|ms)\)/)
+    expect(text.split('\n')[1]).toMatch(/^What to pick/)
+    expect(text.split('\n')[2]).toMatch(/^ {2}fixture-broadcast, 8 clients at 100 msg\/s: \S+ — meets p99 ≤ 100 ms/)
+    expect(text).toMatch(/best: \S+ \(p99 [\d.]+ (µs|ms); [\d.]+ cores\/10k users; \d+× headroom \(CPU projection\)/)
     expect(text).toContain(`${XSS} / sse round 1: ${XSS}`)
     expect(text.split('\n')[0]).toContain('TEST FIXTURE')
   })

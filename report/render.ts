@@ -13,6 +13,9 @@ import { robustnessHtml } from './robustness.ts'
 import { bannersHtml, claimsHtml, verdictHtml } from './sections.ts'
 import { browserPagesHtml } from './browser-pages.ts'
 import { decideVerdicts } from './verdict.ts'
+import { firstScreenHtml, firstScreenSentences } from './first-screen.ts'
+import { mapCharts, mapHtml } from './map.ts'
+import { checkMapClaims } from './map-claims.ts'
 
 /** Run ids of test fixtures start with this; such a report says loudly that it is not a measurement. */
 export const FIXTURE_PREFIX = 'fixture-'
@@ -33,11 +36,12 @@ export function renderReport (result: RunResult, options: RenderOptions = {}): s
   const summaries = summarizeRun(result)
   const baseSummaries = baseline === undefined ? [] : summarizeRun(baseline)
   const invalid = listInvalidRounds(result)
-  const verdicts = decideVerdicts(summaries)
-  const claims = checkClaims(summaries)
+  const verdicts = decideVerdicts(result, summaries)
+  // a map run has no rounds: its claims are the ones re-checked across the map
+  const claims = result.map === undefined ? checkClaims(summaries) : [...(result.rounds.length > 0 ? checkClaims(summaries) : []), ...checkMapClaims(result.map)]
   const isFixture = result.runId.startsWith(FIXTURE_PREFIX)
   const charts = summaries.map((s, i) => scenarioCharts(s, i, baseSummaries.find((b: ScenarioSummary) => b.scenario === s.scenario)))
-  const data = { runId: result.runId, percentileTicks: PERCENTILE_TICKS, charts: charts.flat() }
+  const data = { runId: result.runId, percentileTicks: PERCENTILE_TICKS, charts: [...charts.flat(), ...(result.map === undefined ? [] : mapCharts(result.map))] }
 
   const chartJs = chartJsSource()
   const csp = [
@@ -54,11 +58,13 @@ export function renderReport (result: RunResult, options: RenderOptions = {}): s
 <header>
 <h1>Which realtime transport fits this workload?</h1>
 <p class="muted">WebSocket, Server-Sent Events, long-polling and short polling, measured on one Fastify server with one data feed, over <strong>${variantText(variantOf(result))}</strong>. Run <code>${result.runId}</code>, ${result.environment.startedAt}, ${result.environment.cpuModel}.</p>
-<nav><a href="#verdict">Verdict</a>${(result.capacity?.length ?? 0) > 0 ? html`<a href="#capacity">Capacity</a>` : ''}<a href="#evidence">Evidence</a><a href="#claims">Claims</a>${baseline === undefined ? '' : html`<a href="#baseline">Baseline</a>`}<a href="#context">Context</a></nav>
+<nav><a href="#pick">What to pick</a><a href="#verdict">Verdict</a>${(result.capacity?.length ?? 0) > 0 ? html`<a href="#capacity">Capacity</a>` : ''}${result.map === undefined ? '' : html`<a href="#map">Map</a>`}<a href="#evidence">Evidence</a><a href="#claims">Claims</a>${baseline === undefined ? '' : html`<a href="#baseline">Baseline</a>`}<a href="#context">Context</a></nav>
 ${bannersHtml(result, invalid, isFixture)}
 </header>
+${firstScreenHtml(firstScreenSentences(result, verdicts))}
 ${verdictHtml(result, verdicts, summaries)}
 ${capacityHtml(result)}
+${mapHtml(result.map)}
 <section id="evidence"><h2>Evidence per workload</h2>
 <p class="muted">Figures are medians over valid rounds with their intervals in brackets; percentiles come from the rounds' HDR histograms added together, never averaged.</p>
 ${summaries.map((s, i) => scenarioEvidenceHtml(s, i, charts[i] ?? []))}

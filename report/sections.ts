@@ -1,10 +1,10 @@
 import type { RunResult } from '../results/schema.ts'
 import type { InvalidRound, MedianInterval, ScenarioSummary } from '../results/summary.ts'
 import type { ClaimCheck } from './claims.ts'
-import { formatChange, formatRate, formatUs } from './format.ts'
+import { formatBytes, formatCores, formatGbPerMonth, formatPercent, formatRate, formatUs } from './format.ts'
 import { html, table, type SafeHtml } from './html.ts'
 import { rampOf, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
-import { describeConfidence, verdictRulesText, type ScenarioVerdict, type VerdictCell } from './verdict.ts'
+import { describeConfidence, formatHeadroom, verdictRulesText, type ScenarioVerdict, type VerdictCell } from './verdict.ts'
 
 /** CSS class suffix of a status text: 'no verdict' → 'no-verdict'. */
 export function slug (text: string): string {
@@ -34,14 +34,18 @@ ${invalid.length > 0
 }
 
 function cellHtml (cell: VerdictCell): SafeHtml {
-  const margin = cell.fit === 'best'
-    ? 'best p99'
-    : cell.ratioToBest === null ? '' : `${formatChange(cell.ratioToBest)} p99 vs best${cell.overlapsBest ? ', intervals overlap' : ''}`
+  const cost = cell.cost
   return html`<span class="badge fit-${slug(cell.fit)}">${cell.fit}</span>
 <div class="cell-figure">p99 ${withInterval(cell.p99, formatUs)}</div>
-${margin === '' ? '' : html`<div class="cell-note">${margin}</div>`}
+${Number.isFinite(cell.ratioToSlo) ? html`<div class="cell-note">SLO p99 ≤ ${formatUs(cell.sloP99Us)}: ${cell.ratioToSlo <= 1 ? 'met' : 'missed'} (${formatPercent(cell.ratioToSlo)} of it)</div>` : ''}
+${cost === null || cost.validRounds === 0
+    ? ''
+    : html`<div class="cell-figure">${withInterval(cost.per10k.serverCores, formatCores)} per 10k users</div>
+<div class="cell-note">${cost.memory.measured ? `memory ${withInterval(cost.memory.per10kBytes, formatBytes)} per 10k users` : `memory: ${cost.memory.reason}`}</div>
+<div class="cell-note">egress ${withInterval(cost.per10k.egressGbPerMonth, formatGbPerMonth)} per 10k users</div>`}
+${cell.headroom === null ? '' : html`<div class="cell-note">${formatHeadroom(cell.headroom)}</div>`}
 <div class="cell-note">${describeConfidence(cell.p99)}</div>
-${cell.reasons.map((r) => html`<div class="cell-reason">${r}</div>`)}`
+${cell.reasons.map((r) => html`<div class="${cell.fit === 'poor' || cell.fit === 'no verdict' ? 'cell-reason' : 'cell-note'}">${r}</div>`)}`
 }
 
 /** Section 1: the question, the rules in words, and the workload × transport matrix. */
@@ -51,7 +55,8 @@ export function verdictHtml (result: RunResult, verdicts: readonly ScenarioVerdi
     const config = result.scenarios.find((s) => s.name === v.scenario)
     const target = summaries.find((s) => s.scenario === v.scenario)?.transports[0]?.extra.targetPerSec.median
     const workload = html`<strong>${v.scenario}</strong><div class="cell-note">${config?.description ?? ''}</div>
-<div class="cell-note">${config === undefined ? '' : `${config.pattern}, ${config.clients} clients, ${config.payloadBytes} B payload`}${target === undefined || !Number.isFinite(target) ? '' : `, ${formatRate(target)} to deliver`}</div>`
+<div class="cell-note">${config === undefined ? '' : `${config.pattern}, ${config.clients} clients, ${config.payloadBytes} B payload`}${target === undefined || !Number.isFinite(target) ? '' : `, ${formatRate(target)} to deliver`}</div>
+${config === undefined ? '' : html`<div class="cell-note">SLO: p99 ≤ ${formatUs(config.slo.p99Ms * 1000)}${config.slo.why === '' ? '' : ` (${config.slo.why})`}</div>`}`
     return [workload, ...transports.map((t) => {
       const cell = v.cells.find((c) => c.transport === t)
       if (cell !== undefined) return cellHtml(cell)
@@ -65,7 +70,7 @@ export function verdictHtml (result: RunResult, verdicts: readonly ScenarioVerdi
 <p>Computed from this run's numbers only, by these rules:</p>
 <ol class="rules">${verdictRulesText().map((r) => html`<li>${r}</li>`)}</ol>
 ${table(['workload', ...transports], rows, 'verdict-matrix')}
-<p class="muted">Intervals are distribution-free intervals of the median over rounds (order statistics); with fewer than 6 valid rounds they are min–max with the coverage shown. Latencies are one-way, from the scheduled send time (no coordinated omission).</p>
+<p class="muted">Intervals are distribution-free intervals of the median over rounds (order statistics); with fewer than 6 valid rounds they are min–max with the coverage shown. Latencies are one-way, from the scheduled send time (no coordinated omission). Cost per 10k users scales the measured round linearly from its clients to 10,000 at the workload's per-user rate: server cores busy (the server process's fixed cost is shared by the round's clients, so few clients overstate it), server memory per idle connection (measured only with 1,000 connections or more), and egress (server → client bytes on the wire) over a 30-day month, GB = 10⁹ B.</p>
 </section>`
 }
 

@@ -1,12 +1,15 @@
 import { variantLabel } from '../core/wire-variant.ts'
-import { variantOf, type RunResult } from '../results/schema.ts'
+import { variantOf, type MapResult, type RunResult } from '../results/schema.ts'
 import { listInvalidRounds, listRerunRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
 import { browserPageTable } from './browser-pages.ts'
 import { checkClaims } from './claims.ts'
 import { describePinning, instrumentRows } from './instrument.ts'
-import { formatBytes, formatChange, formatNumber, formatUs } from './format.ts'
+import { formatBytes, formatCores, formatNumber, formatUs } from './format.ts'
 import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
-import { decideVerdicts, type VerdictCell } from './verdict.ts'
+import { decideVerdicts, formatHeadroom, type VerdictCell } from './verdict.ts'
+import { firstScreenSentences } from './first-screen.ts'
+import { crossoverText, findCrossovers, mapConditions, mapTable } from './map.ts'
+import { checkMapClaims } from './map-claims.ts'
 import { capacityStepTable, capacitySummaryTable } from './capacity.ts'
 
 const HEADERS = ['scenario', 'transport', 'delivered msg/s (target)', 'p50', 'p99', 'p99.9', 'bytes/msg', 'lost', 'status'] as const
@@ -43,20 +46,28 @@ export function formatTable (headers: readonly string[], rows: ReadonlyArray<rea
 }
 
 function cellText (c: VerdictCell): string {
-  if (c.fit === 'best') return `${c.transport} (p99 ${formatUs(c.p99.median)})`
-  const margin = c.ratioToBest === null ? '' : `${formatChange(c.ratioToBest)} p99`
-  return `${c.transport} (${[margin, ...c.reasons].filter((x) => x !== '').join('; ')})`
+  const figures = c.cost === null || c.cost.validRounds === 0
+    ? []
+    : [`p99 ${formatUs(c.p99.median)}`, `${formatCores(c.cost.per10k.serverCores.median)}/10k users`, ...(c.headroom === null ? [] : [formatHeadroom(c.headroom)])]
+  return `${c.transport} (${[...figures, ...c.reasons].join('; ')})`
 }
 
 /** The terminal summary of a run: key figures per (scenario, transport), the verdict, the claims, INVALID rounds. */
 export function renderTerminalSummary (result: RunResult): string {
   if (result.rounds.length === 0 && (result.capacity?.length ?? 0) > 0) return capacitySummary(result)
+  if (result.rounds.length === 0 && result.map !== undefined) return mapSummary(result.map)
   const summaries = summarizeRun(result)
   const rows = summaries.flatMap((s) => s.transports.map(row))
   // a run of ramps only has no rounds: no empty table
-  const lines = [`Over ${variantLabel(variantOf(result))}${result.options.tls === true ? ' (bytes counted on the TCP socket, TLS records included)' : ''}:`,
-    ...(rows.length > 0 ? [formatTable(HEADERS, rows), ''] : []), 'Verdict (median p99 over valid rounds; rules in the report):']
-  for (const v of decideVerdicts(summaries)) {
+  const verdicts = decideVerdicts(result, summaries)
+  const pick = firstScreenSentences(result, verdicts)
+  const lines = [
+    ...(pick.length > 0 ? ['What to pick (server cores per 10,000 users at the workload\'s per-user rate):', ...pick.map((s) => `  ${s}`), ''] : []),
+    `Over ${variantLabel(variantOf(result))}${result.options.tls === true ? ' (bytes counted on the TCP socket, TLS records included)' : ''}:`,
+    ...(rows.length > 0 ? [formatTable(HEADERS, rows), ''] : []),
+    'Verdict (fits: meets the SLO with ≥ 2× headroom, loses nothing; best: the cheapest per 10,000 users; rules in the report):',
+  ]
+  for (const v of verdicts) {
     const parts = (['best', 'fits', 'poor', 'no verdict'] as const)
       .map((fit) => [fit, v.cells.filter((c) => c.fit === fit)] as const)
       .filter(([, cells]) => cells.length > 0)
@@ -71,7 +82,7 @@ export function renderTerminalSummary (result: RunResult): string {
       return reason === undefined ? [] : [`${t} (${reason})`]
     })
     if (notApplicable.length > 0) parts.push(`n/a: ${notApplicable.join(', ')}`)
-    lines.push(`  ${v.scenario}: ${parts.join(' | ')}`)
+    lines.push(`  ${v.scenario} (SLO p99 ≤ ${formatUs(v.sloP99Us)}): ${parts.join(' | ')}`)
   }
   const instrument = instrumentRows(result)
   if (instrument.some((r) => r.publishLagP50Us !== undefined || r.loadgenCpuUsPerMessage !== undefined)) {
@@ -107,6 +118,20 @@ export function renderTerminalSummary (result: RunResult): string {
   }
   if (result.runId.startsWith('fixture-')) lines.unshift('TEST FIXTURE: synthetic values, not a measurement.')
   return lines.join('\n')
+}
+
+/** The terminal summary of a --map run: every point, the crossovers the measured points bracket, and what the points share. */
+function mapSummary (map: MapResult): string {
+  const points = mapTable(map)
+  const crossovers = findCrossovers(map)
+  return [
+    'Workload map (every point one real round):', formatTable(points.headers, points.rows), '',
+    `Crossovers (${crossovers.length}; only where two measured points bracket them):`,
+    ...(crossovers.length === 0 ? ['  none: the transports kept their order between measured rates'] : crossovers.map((c) => `  ${crossoverText(c, map)}`)),
+    '', 'Claims across the map:',
+    ...checkMapClaims(map).map((c) => `  ${c.status.padEnd(19)} ${c.claim}`),
+    '', mapConditions(map),
+  ].join('\n')
 }
 
 /** The terminal summary of a --capacity run: every step, then one paragraph per search. */

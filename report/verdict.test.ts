@@ -4,43 +4,112 @@ import type { RunResult } from '../results/schema.ts'
 import { summarizeRun } from '../results/summary.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import { checkClaims } from './claims.ts'
-import { decideVerdicts } from './verdict.ts'
+import { firstScreenSentences } from './first-screen.ts'
+import { decideVerdicts, verdictRulesText, VERDICT_RULES } from './verdict.ts'
 
-/** A fixture whose p99 per transport and round is set by the test. */
-function withP99 (p99: Partial<Record<TransportName, number[]>>, options: Parameters<typeof buildSampleResult>[0] = {}): RunResult {
-  const result = buildSampleResult({ ...options, scenarios: [{ name: 'w', pattern: 'broadcast', clients: 4, ratePerSec: 50, durationMs: 1_000 }] })
+/** Per transport and round: delivery p99 (µs) and server CPU (cores busy over warm-up + window). */
+type Shape = Partial<Record<TransportName, Array<{ p99: number, cores: number }>>>
+
+/** A 4-client broadcast at 50 msg/s, SLO p99 ≤ 5 ms, 1 s warm-up + 1 s window, whose rounds the test shapes. */
+function shaped (shape: Shape, options: Parameters<typeof buildSampleResult>[0] = {}): RunResult {
+  const result = buildSampleResult({ ...options, scenarios: [{ name: 'w', pattern: 'broadcast', clients: 4, ratePerSec: 50, durationMs: 1_000, warmupMs: 1_000, slo: { p99Ms: 5 } }] })
   return {
     ...result,
     rounds: result.rounds.map((r) => {
-      const value = p99[r.transport]?.[r.round - 1]
-      return value === undefined ? r : { ...r, latency: { ...r.latency, p99Us: value, p50Us: Math.round(value / 4) } }
+      const v = shape[r.transport]?.[r.round - 1]
+      if (v === undefined) return r
+      return {
+        ...r,
+        latency: { ...r.latency, p99Us: v.p99, p50Us: Math.round(v.p99 / 4) },
+        server: { ...r.server, process: { ...r.server.process, cpuUserUs: v.cores * 2_000_000, cpuSystemUs: 0 } },
+      }
     }),
   }
 }
 
-const cells = (result: RunResult) => Object.fromEntries(decideVerdicts(summarizeRun(result))[0]!.cells.map((c) => [c.transport, c.fit]))
+const rounds = (p99: readonly number[], cores: readonly number[]) => p99.map((p, i) => ({ p99: p, cores: cores[i] ?? 0 }))
+const verdictOf = (result: RunResult) => decideVerdicts(result)[0]!
+const cells = (result: RunResult) => Object.fromEntries(verdictOf(result).cells.map((c) => [c.transport, c.fit]))
+const cell = (result: RunResult, t: TransportName) => verdictOf(result).cells.find((c) => c.transport === t)!
 
 describe('verdict', () => {
-  it('calls the lowest median p99 best, close ones fits and clearly slower ones poor', () => {
-    const result = withP99({ ws: [1000, 1100, 1050], sse: [1080, 1120, 1090], 'long-poll': [3000, 3200, 3100], poll: [900, 4000, 4100] })
-    expect(cells(result)).toEqual({ ws: 'best', sse: 'fits', 'long-poll': 'poor', poll: 'fits' })
+  const base: Required<Shape> = {
+    ws: rounds([1000, 1100, 1050], [0.10, 0.11, 0.12]),
+    sse: rounds([2000, 2100, 2050], [0.05, 0.055, 0.06]),
+    'long-poll': rounds([6000, 6200, 6100], [0.05, 0.05, 0.05]),
+    poll: rounds([1000, 1000, 1000], [0.60, 0.62, 0.64]),
+  }
+
+  it('calls the cheapest per 10,000 users that meets the SLO with 2× headroom best, even when another is faster', () => {
+    const result = shaped(base)
+    expect(cells(result)).toEqual({ ws: 'fits', sse: 'best', 'long-poll': 'poor', poll: 'poor' })
+    // 0.055 cores for 4 users → 137.5 cores per 10,000
+    expect(cell(result, 'sse').cost?.per10k.serverCores.median).toBeCloseTo(137.5, 6)
+    expect(cell(result, 'sse').headroom).toMatchObject({ source: 'cpu-projection' })
+  })
+
+  it('says which condition a poor transport missed and by how much', () => {
+    const result = shaped(base)
+    expect(cell(result, 'long-poll').reasons).toEqual(['misses the SLO: p99 6.10 ms is 22% above p99 ≤ 5.00 ms'])
+    expect(cell(result, 'poll').reasons[0]).toMatch(/^misses the headroom: 1\.6× headroom \(CPU projection\), below 2× \(projected: the server used 62\.0 % of its core/)
   })
 
   it('follows the numbers: swapping the measurements swaps the verdict', () => {
-    const result = withP99({ ws: [3000, 3200, 3100], sse: [1000, 1100, 1050], 'long-poll': [1080, 1120, 1090], poll: [5000, 5200, 5100] })
-    expect(cells(result)).toEqual({ ws: 'poor', sse: 'best', 'long-poll': 'fits', poll: 'poor' })
+    const result = shaped({ ws: base.sse, sse: base.ws, 'long-poll': base.poll, poll: base['long-poll'] })
+    expect(cells(result)).toEqual({ ws: 'best', sse: 'fits', 'long-poll': 'poor', poll: 'poor' })
   })
 
-  it('makes a transport that lost messages poor even when it is fastest, and names the loss', () => {
-    const result = withP99({ ws: [500, 500, 500], sse: [1000, 1000, 1000] }, { transports: ['ws', 'sse'], lost: [{ scenario: 'w', transport: 'ws', count: 3 }] })
-    const verdict = decideVerdicts(summarizeRun(result))[0]!
-    expect(verdict.best).toBe('sse')
-    expect(verdict.cells.find((c) => c.transport === 'ws')).toMatchObject({ fit: 'poor', reasons: ['lost 9 messages'] })
+  it('calls a cost difference inside the intervals a tie, says so, and lets latency break it', () => {
+    const result = shaped({ ws: rounds([1500, 1600, 1550], [0.10, 0.12, 0.14]), sse: rounds([1000, 1100, 1050], [0.11, 0.13, 0.15]) }, { transports: ['ws', 'sse'] })
+    expect(cells(result)).toEqual({ ws: 'fits', sse: 'best' })
+    expect(cell(result, 'sse').reasons[0]).toBe('tie on cost with ws (intervals overlap): the lowest p99 of them')
+    expect(cell(result, 'ws').reasons).toEqual(['tie on cost with sse (intervals overlap); higher p99'])
+    expect(cell(result, 'ws').tiedOnCostWith).toEqual(['sse'])
+  })
+
+  it('takes headroom from a capacity search of the same workload and transport when the run has one', () => {
+    const result = shaped(base, { transports: ['ws', 'sse'] })
+    const search = (transport: TransportName, maxLoad: number): NonNullable<RunResult['capacity']>[number] => ({
+      scenario: 'w', transport, dimension: 'ratePerSec', sloP99Us: 5_000, serverCores: 1, steps: [], maxLoad, endedBy: { limit: 'slo', detail: 'd' }, timeCapHit: false, projection: null,
+    })
+    const withCapacity = { ...result, capacity: [search('ws', 400), search('sse', 80)] }
+    expect(cells(withCapacity)).toEqual({ ws: 'best', sse: 'poor' })
+    expect(cell(withCapacity, 'sse').reasons[0]).toBe('misses the headroom: 1.6× headroom, below 2× (capacity search: 80 msg/s passed vs the workload\'s 50 msg/s)')
+  })
+
+  it('makes a transport that lost messages poor even when it is cheapest, and names the loss', () => {
+    const result = shaped(base, { transports: ['ws', 'sse'], lost: [{ scenario: 'w', transport: 'sse', count: 3 }] })
+    expect(verdictOf(result).best).toBe('ws')
+    expect(cell(result, 'sse')).toMatchObject({ fit: 'poor', reasons: ['lost 9 messages'] })
   })
 
   it('gives no verdict without valid rounds', () => {
-    const result = withP99({}, { transports: ['ws', 'sse'], rounds: 1, invalid: [{ scenario: 'w', transport: 'sse', round: 1, reason: 'saturated' }] })
+    const result = shaped({ ws: base.ws }, { transports: ['ws', 'sse'], rounds: 1, invalid: [{ scenario: 'w', transport: 'sse', round: 1, reason: 'saturated' }] })
     expect(cells(result)).toEqual({ ws: 'best', sse: 'no verdict' })
+    expect(cell(result, 'ws').reasons).toEqual(['one round: no interval, the cost ranking is unconfirmed (run --rounds 3 or more)'])
+  })
+
+  it('puts it in one sentence per workload: the pick, why, with the figure, and what the others cost or missed', () => {
+    expect(firstScreenSentences(shaped(base), decideVerdicts(shaped(base)))).toEqual([
+      'w, 4 clients at 50 msg/s: sse — meets p99 ≤ 5.00 ms with 18× headroom (CPU projection) at 138 cores per 10k users; ' +
+        'ws costs 275 cores; long-poll misses the SLO; poll misses the headroom.',
+    ])
+    const none = shaped({ ws: base['long-poll'], sse: base.poll }, { transports: ['ws', 'sse'] })
+    expect(firstScreenSentences(none, decideVerdicts(none))).toEqual([
+      'w, 4 clients at 50 msg/s: nothing fits (p99 ≤ 5.00 ms, ≥ 2× headroom, nothing lost) — ws misses the SLO; sse misses the headroom.',
+    ])
+  })
+
+  it('says there is no verdict, rather than that nothing fits, when no transport has a valid round', () => {
+    const result = shaped({}, { transports: ['ws'], rounds: 1, invalid: [{ scenario: 'w', transport: 'ws', round: 1, reason: 'saturated' }] })
+    expect(firstScreenSentences(result, decideVerdicts(result))).toEqual(['w, 4 clients at 50 msg/s: no verdict — no transport has a valid round (see the INVALID rounds).'])
+  })
+
+  it('states the thresholds it applies', () => {
+    const text = verdictRulesText().join(' ')
+    expect(text).toContain(`headroom of at least ${VERDICT_RULES.minHeadroom}×`)
+    expect(text).toContain('the cheapest per 10,000 users')
+    expect(text).toContain(`at least ${VERDICT_RULES.minDeliveredPct}% of the target rate`)
   })
 })
 
@@ -55,7 +124,7 @@ describe('claims', () => {
   })
 
   it('marks the SSE upstream claim not measured when no workload sends upstream', () => {
-    const claims = checkClaims(summarizeRun(withP99({})))
+    const claims = checkClaims(summarizeRun(shaped({})))
     expect(claims.find((c) => c.claim.startsWith('SSE'))!.status).toBe('not measured')
   })
 })

@@ -1,13 +1,14 @@
+import type { ScenarioConfig } from '../core/config.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
-import type { MedianInterval, ScenarioSummary, TransportSummary } from '../results/summary.ts'
+import { costOfRun, headroomOf, USERS_PER_COST, type Headroom, type TransportCost } from '../results/cost.ts'
+import type { RunResult } from '../results/schema.ts'
+import { summarizeRun, type MedianInterval, type ScenarioSummary, type TransportSummary } from '../results/summary.ts'
 import { formatPercent, formatUs } from './format.ts'
 
 /** The thresholds of the verdict; stated in words on the page by verdictRulesText(). */
 export const VERDICT_RULES = {
-  /** A transport whose median p99 is within this many percent of the best one's still fits. */
-  latencyMarginPct: 10,
-  /** Without an interval (one round) only a margin this large counts as poor: one sample cannot tell 15% apart. */
-  singleRoundMarginPct: 100,
+  /** A transport fits only with at least this much headroom: the load it could carry / the workload's load. */
+  minHeadroom: 2,
   /** Below this share of the target delivery rate a transport did not keep up. */
   minDeliveredPct: 95,
 } as const
@@ -20,31 +21,39 @@ export interface VerdictCell {
   readonly transport: TransportName
   readonly fit: Fit
   readonly p99: MedianInterval
-  /** Median p99 / best median p99; null without valid rounds or without a best. */
-  readonly ratioToBest: number | null
-  /** True when this cell's p99 interval overlaps the best one's: the two cannot be told apart. */
-  readonly overlapsBest: boolean
-  /** Why the cell is poor or has no verdict; empty otherwise. */
+  /** The workload's latency target, µs. */
+  readonly sloP99Us: number
+  /** Median p99 / the SLO; above 1 misses it. NaN without valid rounds. */
+  readonly ratioToSlo: number
+  /** Cost at the workload's load; null without valid rounds. */
+  readonly cost: TransportCost | null
+  readonly headroom: Headroom | null
+  /** Transports whose cost per 10,000 users cannot be told apart from this one's (intervals overlap), among those that fit. */
+  readonly tiedOnCostWith: readonly TransportName[]
+  /** True when this cell is in the group tied with the cheapest one, among which latency chose best. */
+  readonly inCostTie: boolean
+  /** Why the cell is poor or has no verdict; how best was chosen; empty otherwise. */
   readonly reasons: readonly string[]
 }
 
 /** One row of the matrix. */
 export interface ScenarioVerdict {
   readonly scenario: string
+  readonly sloP99Us: number
   readonly best: TransportName | null
   readonly cells: readonly VerdictCell[]
 }
 
 /** The verdict rules in words, exactly as decideScenario applies them. */
 export function verdictRulesText (): string[] {
-  const { latencyMarginPct, minDeliveredPct, singleRoundMarginPct } = VERDICT_RULES
+  const { minHeadroom, minDeliveredPct } = VERDICT_RULES
   return [
     'Only valid rounds count. A transport with no valid round in a workload gets no verdict there.',
-    `A transport qualifies when it lost no message (what a client cut as a slow consumer missed after it stopped reading does not count) and delivered at least ${minDeliveredPct}% of the target rate (median over rounds).`,
-    'best: the qualifying transport with the lowest median p99 delivery latency (ties: lower median p50).',
-    `fits: a qualifying transport whose median p99 is within ${latencyMarginPct}% of the best one's, or whose interval of the median p99 overlaps the best one's (the run cannot tell them apart).`,
-    `poor: a transport that does not qualify, or whose median p99 is more than ${latencyMarginPct}% above the best one's with an interval clear of the best one's (with one round there is no interval: only a median p99 more than ${singleRoundMarginPct}% above the best one's is poor, and the cell says it is unconfirmed).`,
-    'Each cell shows the median p99 with its interval, the margin to the best transport, and how many valid rounds back it.',
+    `fits: the transport meets the workload's SLO at the workload's load (median p99 over valid rounds at most the SLO's p99), lost no message (what a client cut as a slow consumer missed after it stopped reading does not count), delivered at least ${minDeliveredPct}% of the target rate (median over rounds), and has a capacity headroom of at least ${minHeadroom}×.`,
+    'Headroom = the highest load a capacity search of that workload and transport passed ÷ the workload\'s load, when the run has such a search ("at least" when the search ended before a limit); otherwise it is projected as 1 ÷ the share of the server\'s cores busy at the workload\'s load (CPU only), and the cell says which.',
+    `best: among the transports that fit, the cheapest per ${USERS_PER_COST.toLocaleString('en-US')} users: the fewest server cores at the workload's per-user rate (server CPU at the offered load, without the publisher clock's precision cost, scaled from the round's clients; median over valid rounds). Memory per connection and egress are shown beside it.`,
+    'Ties: a transport whose interval of cores per 10,000 users overlaps the cheapest one\'s costs the same as far as this run can tell; the cell says so, and among the tied the lowest median p99 is best. With one round there is no interval and the cost ranking is unconfirmed.',
+    `poor: a transport that misses the SLO, the ${minHeadroom}× headroom, loses messages or does not keep up; the cell says which and by how much.`,
   ]
 }
 
@@ -53,55 +62,84 @@ function overlaps (a: MedianInterval, b: MedianInterval): boolean {
   return a.lo <= b.hi && b.lo <= a.hi
 }
 
-/** Reasons a transport does not qualify (empty when it does). */
-export function disqualifications (t: TransportSummary): string[] {
+/** Reasons a transport does not fit (empty when it does). */
+export function misses (t: TransportSummary, sloP99Us: number, headroom: Headroom): string[] {
   if (t.validRounds === 0) return []
   const reasons: string[] = []
+  const p99 = t.metrics.p99.median
+  if (p99 > sloP99Us) reasons.push(`misses the SLO: p99 ${formatUs(p99)} is ${formatPercent(p99 / sloP99Us - 1)} above p99 ≤ ${formatUs(sloP99Us)}`)
+  if (headroom.factor < VERDICT_RULES.minHeadroom) {
+    reasons.push(`misses the headroom: ${formatHeadroom(headroom)}, below ${VERDICT_RULES.minHeadroom}× (${headroom.detail})`)
+  }
   // what a client cut as a slow consumer missed after it stopped reading is the policy working, not a loss
   const lost = t.counters.lost - t.counters.lostToCuts
   if (lost > 0) reasons.push(`lost ${lost} message${lost === 1 ? '' : 's'}`)
   const delivered = t.extra.deliveredRatio.median
-  if (delivered < VERDICT_RULES.minDeliveredPct / 100) reasons.push(`delivered ${formatPercent(delivered)} of the target rate`)
+  if (delivered < VERDICT_RULES.minDeliveredPct / 100) reasons.push(`delivered ${formatPercent(delivered)} of the target rate, below ${VERDICT_RULES.minDeliveredPct}%`)
   return reasons
 }
 
-/** Applies the verdict rules to one scenario's summaries. */
-export function decideScenario (summary: ScenarioSummary): ScenarioVerdict {
-  const qualifying = summary.transports.filter((t) => t.validRounds > 0 && disqualifications(t).length === 0)
-  const best = [...qualifying].sort((a, b) =>
-    a.metrics.p99.median - b.metrics.p99.median || a.metrics.p50.median - b.metrics.p50.median)[0]
-  const cells = summary.transports.map((t): VerdictCell => {
-    const p99 = t.metrics.p99
-    if (t.validRounds === 0) {
-      const invalid = t.invalidRounds.length
-      return { transport: t.transport, fit: 'no verdict', p99, ratioToBest: null, overlapsBest: false, reasons: [`no valid rounds (${invalid} INVALID)`] }
-    }
-    const ratioToBest = best === undefined ? null : p99.median / Math.max(1, best.metrics.p99.median)
-    const overlapsBest = best !== undefined && overlaps(p99, best.metrics.p99)
-    const reasons = disqualifications(t)
-    if (reasons.length > 0) return { transport: t.transport, fit: 'poor', p99, ratioToBest, overlapsBest, reasons }
-    if (t === best) return { transport: t.transport, fit: 'best', p99, ratioToBest, overlapsBest, reasons }
-    const isSingleRound = p99.n < 2 || (best?.metrics.p99.n ?? 0) < 2
-    const marginPct = isSingleRound ? VERDICT_RULES.singleRoundMarginPct : VERDICT_RULES.latencyMarginPct
-    const isWithinMargin = ratioToBest !== null && ratioToBest <= 1 + marginPct / 100
-    if (isWithinMargin || overlapsBest) return { transport: t.transport, fit: 'fits', p99, ratioToBest, overlapsBest, reasons }
-    return {
-      transport: t.transport,
-      fit: 'poor',
-      p99,
-      ratioToBest,
-      overlapsBest,
-      reasons: [isSingleRound
-        ? 'one round only: the margin is unconfirmed (run --rounds 3 or more for an interval)'
-        : `p99 interval clear of the best one's (${formatUs(best?.metrics.p99.lo ?? Number.NaN)}–${formatUs(best?.metrics.p99.hi ?? Number.NaN)})`],
-    }
-  })
-  return { scenario: summary.scenario, best: best?.transport ?? null, cells }
+/** "6.1×" or "≥ 6.1×" (a lower bound), "unbounded" when nothing was busy. */
+export function formatHeadroom (h: Headroom): string {
+  if (!Number.isFinite(h.factor)) return 'headroom unbounded (no server CPU measured)'
+  const f = h.factor >= 10 ? h.factor.toFixed(0) : h.factor.toFixed(1)
+  return `${h.source === 'capacity-at-least' ? '≥ ' : ''}${f}× headroom${h.source === 'cpu-projection' ? ' (CPU projection)' : ''}`
 }
 
-/** Applies the verdict rules to every scenario. */
-export function decideVerdicts (summaries: readonly ScenarioSummary[]): ScenarioVerdict[] {
-  return summaries.map(decideScenario)
+/** Applies the verdict rules to one scenario: its summaries, its config (SLO, load) and the run's costs and capacity searches. */
+export function decideScenario (summary: ScenarioSummary, config: ScenarioConfig | undefined, costs: readonly TransportCost[],
+  capacity: RunResult['capacity'] = []): ScenarioVerdict {
+  const sloP99Us = (config?.slo.p99Ms ?? Number.NaN) * 1000
+  const judged = summary.transports.map((t) => {
+    const cost = costs.find((c) => c.scenario === summary.scenario && c.transport === t.transport) ?? null
+    const headroom = cost === null || t.validRounds === 0 ? null : headroomOf(cost, config, capacity.find((c) => c.scenario === summary.scenario && c.transport === t.transport))
+    const reasons = headroom === null ? [] : misses(t, sloP99Us, headroom)
+    return { t, cost, headroom, reasons }
+  })
+  const fitting = judged.filter((j) => j.t.validRounds > 0 && j.reasons.length === 0 && j.cost !== null)
+  const coresOf = (j: typeof judged[number]): MedianInterval => (j.cost as TransportCost).per10k.serverCores
+  const cheapest = [...fitting].sort((a, b) => coresOf(a).median - coresOf(b).median)[0]
+  const tied = cheapest === undefined ? [] : fitting.filter((j) => overlaps(coresOf(j), coresOf(cheapest)))
+  const best = [...tied].sort((a, b) => a.t.metrics.p99.median - b.t.metrics.p99.median || coresOf(a).median - coresOf(b).median)[0]
+  const cells = judged.map(({ t, cost, headroom, reasons }): VerdictCell => {
+    const p99 = t.metrics.p99
+    const base = { transport: t.transport, p99, sloP99Us, ratioToSlo: p99.median / sloP99Us, cost, headroom }
+    if (t.validRounds === 0) {
+      return { ...base, fit: 'no verdict', tiedOnCostWith: [], inCostTie: false, reasons: [`no valid rounds (${t.invalidRounds.length} INVALID)`] }
+    }
+    if (reasons.length > 0) return { ...base, fit: 'poor', tiedOnCostWith: [], inCostTie: false, reasons }
+    const mine = fitting.find((j) => j.t === t)
+    const tiedOnCostWith = mine === undefined ? [] : fitting.filter((j) => j !== mine && overlaps(coresOf(j), coresOf(mine))).map((j) => j.t.transport)
+    if (best !== undefined && t === best.t) {
+      const isTie = tied.length > 1
+      const oneRound = coresOf(best).n < 2
+      return {
+        ...base,
+        fit: 'best',
+        tiedOnCostWith,
+        inCostTie: isTie,
+        reasons: [
+          ...(isTie ? [`tie on cost with ${tied.filter((j) => j !== best).map((j) => j.t.transport).join(', ')} (intervals overlap): the lowest p99 of them`] : []),
+          ...(oneRound ? ['one round: no interval, the cost ranking is unconfirmed (run --rounds 3 or more)'] : []),
+        ],
+      }
+    }
+    const isTiedWithBest = best !== undefined && tied.includes(mine as typeof judged[number])
+    return {
+      ...base,
+      fit: 'fits',
+      tiedOnCostWith,
+      inCostTie: isTiedWithBest,
+      reasons: isTiedWithBest ? [`tie on cost with ${best?.t.transport ?? ''} (intervals overlap); higher p99`] : [],
+    }
+  })
+  return { scenario: summary.scenario, sloP99Us, best: best?.t.transport ?? null, cells }
+}
+
+/** Applies the verdict rules to every scenario of a run. */
+export function decideVerdicts (result: RunResult, summaries: readonly ScenarioSummary[] = summarizeRun(result)): ScenarioVerdict[] {
+  const costs = costOfRun(result)
+  return summaries.map((s) => decideScenario(s, result.scenarios.find((c) => c.name === s.scenario), costs, result.capacity ?? []))
 }
 
 /** How much to trust an interval, in words: "3 rounds, min–max (75% coverage)". */

@@ -203,6 +203,43 @@ export const CapacityResultSchema = Type.Object({
   }, { additionalProperties: false }), Type.Null()]),
 }, { additionalProperties: false })
 
+/** One point of the workload map: one real round at (transport, clients, per-client rate), or why it was not run. */
+export const MapPointSchema = Type.Object({
+  transport: TransportSchema,
+  clients: Int(),
+  ratePerSec: Num('messages per second per client (one stream per client)'),
+  /** measured: a valid round; invalid: the round ran and cannot be trusted; not-run: skipped (reasons say why). */
+  status: Type.Union([Type.Literal('measured'), Type.Literal('invalid'), Type.Literal('not-run')]),
+  reasons: Type.Array(Type.String()),
+  serverCpuCores: Type.Optional(Num('server CPU at the offered load, cores busy, without the publisher clock\'s precision cost')),
+  downBytesPerSec: Type.Optional(Num('server → client wire bytes per second, all clients')),
+  upBytesPerSec: Type.Optional(Num('client → server wire bytes per second, all clients')),
+  p50Us: Type.Optional(Int()),
+  p99Us: Type.Optional(Int()),
+  latencySamples: Type.Optional(Int('deliveries in the measured window behind p50 / p99')),
+  deliveredPerSec: Type.Optional(Num()),
+  targetPerSec: Type.Optional(Num()),
+  memoryPerConnectionBytes: Type.Optional(Num('server RSS growth per idle connection; only from 1,000 connections or more')),
+  setupBytesPerConnection: Type.Optional(Num('connection setup bytes (handshake, first response), both directions, per client')),
+}, { additionalProperties: false })
+
+/** The workload map (npm run bench -- --map): per-client rate × connections × transport, every point a real round. */
+export const MapResultSchema = Type.Object({
+  network: Type.String(),
+  payloadBytes: Int(),
+  pollIntervalMs: Int('the poll transport\'s interval in every point'),
+  heartbeatMs: Int('ws ping / SSE comment interval in every point'),
+  longPollHoldMs: Int(),
+  durationMs: Int('measured window per point'),
+  warmupMs: Int(),
+  serverCores: Int(),
+  ratesPerSec: Type.Array(Num()),
+  clients: Type.Array(Int()),
+  points: Type.Array(MapPointSchema),
+  timeCapHit: Type.Boolean(),
+  elapsedMs: Num('wall-clock time of the whole map'),
+}, { additionalProperties: false })
+
 /** Which cores the server and the load generators ran on (runner/cpu-pinning.ts). */
 export const CpuPinningSchema = Type.Object({
   /** Cores of the server process, or null when it was not pinned. */
@@ -276,6 +313,8 @@ export const RunResultSchema = Type.Object({
   ramps: Type.Optional(Type.Array(RampResultSchema)),
   /** Capacity searches (--capacity), one per (scenario, transport). */
   capacity: Type.Optional(Type.Array(CapacityResultSchema)),
+  /** The workload map (--map). */
+  map: Type.Optional(MapResultSchema),
   /** True when every round is valid and reconciled. */
   valid: Type.Boolean(),
 }, { additionalProperties: false })
@@ -286,6 +325,10 @@ export type RunResult = Static<typeof RunResultSchema>
 export type CpuPinning = Static<typeof CpuPinningSchema>
 /** One transport's capacity search. */
 export type CapacityResult = Static<typeof CapacityResultSchema>
+/** The workload map. */
+export type MapResult = Static<typeof MapResultSchema>
+/** One point of the workload map. */
+export type MapPoint = MapResult['points'][number]
 /** One step of a capacity search. */
 export type CapacityStep = CapacityResult['steps'][number]
 /** One measured round. */

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { mergeOptions, resolveScenario, type ScenarioConfig } from '../core/config.ts'
 import { errors } from '../core/errors.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
+import { serverCpuCores } from '../results/cost.ts'
 import type { CapacityResult, CapacityStep, RoundResult } from '../results/schema.ts'
 import type { CpuPinning } from './cpu-pinning.ts'
 import { machineClientLimit } from './preflight.ts'
@@ -53,17 +54,6 @@ export function loadDimensionOf (scenario: ScenarioConfig): LoadDimension {
 /** The scenario at one load of its dimension (a ramp scenario becomes a plain one-round scenario). */
 export function atLoad (scenario: ScenarioConfig, dimension: LoadDimension, load: number): ScenarioConfig {
   return resolveScenario(mergeOptions(scenario as unknown as Record<string, unknown>, { [dimension]: load, ramp: { steps: 0 } }), scenario.name)
-}
-
-/**
- * Server CPU as cores busy (1 = one core full) over the run (warm-up + window), without the publisher
- * clock's precision cost (not work per message). The CPU spent draining the run's last messages counts;
- * the idle wait for the reports after it does not dilute it.
- */
-export function serverCpuCores (round: RoundResult, runMs: number): number {
-  const p = round.server.process
-  const precision = (round.server.publisherSpinUs ?? 0) + (round.server.publisherWorkerCpuUs ?? 0)
-  return Math.max(0, p.cpuUserUs + p.cpuSystemUs - precision) / (runMs * 1000)
 }
 
 /** Turns one step's round into a capacity step: it passes when valid, delivering ≥ 99 %, losing nothing, within the SLO. */
@@ -186,7 +176,6 @@ export async function runCapacity (input: RunPlanInput, options: CapacityOptions
       network: input.network,
       ...wireOf(input),
       ...(input.cpus === undefined ? {} : { cpus: input.cpus }),
-      ...(input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }),
     }
     results.push(await searchOne(scenario, base, deadline, progress))
   }

@@ -157,4 +157,27 @@ describe('round planning', () => {
     expect(e.code).toBe('BENCH_ERR_OPTION_INVALID')
     expect(e.message).toMatch(message)
   })
+
+  it('--map: default axes, coarser with --quick, own axes parsed and sorted', () => {
+    expect(parseBenchArgs([]).map).toBeNull()
+    expect(parseBenchArgs(['--map']).map).toEqual({ ratesPerSec: [0.01, 0.1, 1, 10, 100], clients: [100, 1_000, 5_000] })
+    expect(parseBenchArgs(['--map', '--quick']).map).toEqual({ ratesPerSec: [0.01, 1, 100], clients: [100] })
+    expect(parseBenchArgs(['--map', '--map-rates', '10, 0.5', '--map-clients', '200']).map).toEqual({ ratesPerSec: [0.5, 10], clients: [200] })
+    expect(parseBenchArgs(['--map', '--max-time', '2m']).maxTimeMs).toBe(120_000)
+  })
+
+  it.each([
+    [['--map', '--capacity'], 'Invalid --map: with --capacity (allowed: either --map or --capacity, not both)'],
+    [['--map-rates', '1'], 'Invalid --map-rates: "1" (allowed: only with --map)'],
+    [['--map', '--map-rates', '0'], /^Invalid --map-rates: "0" \(allowed: a comma-separated list of per-client rates in msg\/s, each > 0 and <= 1000/],
+    [['--map', '--map-rates', '1,,2'], /^Invalid --map-rates: "1,,2"/],
+    [['--map', '--map-clients', '1.5'], /^Invalid --map-clients: "1.5" \(allowed: a comma-separated list of connection counts, each an integer from 1 to 20,000/],
+    [['--map', '--clients', '10'], 'Invalid --clients: "10" (allowed: not with --map: use --map-clients)'],
+    [['--map', '--scenario', 'ticker'], 'Invalid --scenario: "ticker" (allowed: not with --map: the map runs its own workload (one stream per client))'],
+  ])('--map refuses %j before any load, naming the option', (args, message) => {
+    const e = errorOf(() => parseBenchArgs(args))
+    expect(e.code).toBe('BENCH_ERR_OPTION_INVALID')
+    if (typeof message === 'string') expect(e.message).toBe(message)
+    else expect(e.message).toMatch(message)
+  })
 })

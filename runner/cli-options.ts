@@ -7,6 +7,7 @@ import { parseWireVariant, type WireVariant } from '../core/wire-variant.ts'
 import { DEFAULT_SCENARIOS } from '../scenarios/catalog.ts'
 import { DEFAULT_CAPACITY_MAX_TIME_MS } from './capacity.ts'
 import { planCpuPinning, type CpuPinning } from './cpu-pinning.ts'
+import { DEFAULT_MAP_MAX_TIME_MS, MAP_CLIENTS, MAP_MAX_DELIVERIES_PER_SEC, MAP_RATES_PER_SEC, parseMapAxis, QUICK_MAP_CLIENTS, QUICK_MAP_RATES_PER_SEC } from './map.ts'
 import { networkProfileOf, NETWORK_PROFILE_NAMES, type NetworkProfile } from './network-profiles.ts'
 
 /** `npm run bench` options after parsing and checking; scenario overrides are applied by loadScenario. */
@@ -39,6 +40,8 @@ export interface BenchOptions {
   readonly capacity: boolean
   /** Wall-clock budget of a --capacity run, ms. */
   readonly maxTimeMs: number
+  /** --map: the axes of the workload map, or null for a normal run. */
+  readonly map: { readonly ratesPerSec: readonly number[], readonly clients: readonly number[] } | null
   readonly help: boolean
 }
 
@@ -102,7 +105,15 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --capacity           per transport, raise the load (clients for fan-out-scale, the rate otherwise) ×2 per
                        step, then bisect, to the highest load that stays valid, delivers ≥ 99 %, loses nothing
                        and meets the SLO; every step is a real round (default scenarios: ${CAPACITY_SCENARIOS.join(',')})
-  --max-time TIME      budget of a --capacity run (default: ${DEFAULT_CAPACITY_MAX_TIME_MS / 60_000}m); a search that would overrun it stops and says so
+  --max-time TIME      budget of a --capacity or --map run (default: ${DEFAULT_CAPACITY_MAX_TIME_MS / 60_000}m); a search or point that would overrun it stops and says so
+  --map                the workload map: per transport, one real round per (connections, per-client rate), one stream
+                       per client, polling every 1 s; server CPU, bytes/s and p99 against the rate on log axes, and
+                       the crossovers two measured points bracket. Default ${MAP_RATES_PER_SEC.join(', ')} msg/s × ${MAP_CLIENTS.join(', ')}
+                       connections (points above ${MAP_MAX_DELIVERIES_PER_SEC.toLocaleString('en-US')} deliveries/s are not run): 48 rounds, capped by a
+                       ${DEFAULT_MAP_MAX_TIME_MS / 60_000}-minute budget (points that would overrun it are listed as not run);
+                       --quick: ${QUICK_MAP_RATES_PER_SEC.join(', ')} msg/s × ${QUICK_MAP_CLIENTS.join(', ')} connections, 2 s windows (12 rounds)
+  --map-rates LIST     per-client rates of the map, msg/s, e.g. 0.01,1,100 (only with --map)
+  --map-clients LIST   connection counts of the map, e.g. 100,1000 (only with --map)
   --clients-in KIND    ${CLIENT_KINDS.join(' | ')}: clients in Node processes, or in pages of Debian's Chromium
                        (${CHROMIUM_PATH}; the browser's own WebSocket, EventSource and fetch) (default: node)
   --tls                HTTPS / WSS with a certificate made at start-up (openssl), trusted by the clients only
@@ -151,6 +162,9 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
       loadgens: { type: 'string' },
       listen: { type: 'string' },
       'loadgen-wait': { type: 'string' },
+      map: { type: 'boolean', default: false },
+      'map-rates': { type: 'string' },
+      'map-clients': { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'results' },
       report: { type: 'string', default: 'report/index.html' },
@@ -186,8 +200,9 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
   if (v.payload !== undefined) overrides.payloadBytes = parseNumber('--payload', v.payload, 'an integer >= 0 (bytes)')
   if (v['write-policy'] !== undefined) overrides.writePolicy = v['write-policy']
   if (v['slo-p99'] !== undefined) overrides.slo = { p99Ms: parsePositiveDurationMs('--slo-p99', v['slo-p99']) }
-  if (v['max-time'] !== undefined && !v.capacity) throw new errors.BENCH_ERR_OPTION_INVALID('--max-time', JSON.stringify(v['max-time']), 'only with --capacity')
-  const maxTimeMs = v['max-time'] === undefined ? DEFAULT_CAPACITY_MAX_TIME_MS : parsePositiveDurationMs('--max-time', v['max-time'])
+  if (v['max-time'] !== undefined && !v.capacity && !v.map) throw new errors.BENCH_ERR_OPTION_INVALID('--max-time', JSON.stringify(v['max-time']), 'only with --capacity or --map')
+  const map = parseMapOptions(v, quick)
+  const maxTimeMs = v['max-time'] === undefined ? (v.map ? DEFAULT_MAP_MAX_TIME_MS : DEFAULT_CAPACITY_MAX_TIME_MS) : parsePositiveDurationMs('--max-time', v['max-time'])
   const remote = parseRemote(v, env)
   return {
     scenarios: list(v.scenario, (v.capacity ? CAPACITY_SCENARIOS : DEFAULT_SCENARIOS).join(',')),
@@ -210,7 +225,26 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
     overrides,
     capacity: v.capacity,
     maxTimeMs,
+    map,
     help: v.help,
+  }
+}
+
+/** The --map axes, or null without --map; refuses what a map cannot run, before any load. */
+function parseMapOptions (v: { map: boolean, capacity: boolean, target?: string, scenario?: string, clients?: string, rate?: string, 'map-rates'?: string, 'map-clients'?: string }, quick: boolean): BenchOptions['map'] {
+  for (const option of ['map-rates', 'map-clients'] as const) {
+    if (v[option] !== undefined && !v.map) throw new errors.BENCH_ERR_OPTION_INVALID(`--${option}`, JSON.stringify(v[option]), 'only with --map')
+  }
+  if (!v.map) return null
+  if (v.capacity) throw new errors.BENCH_ERR_OPTION_INVALID('--map', 'with --capacity', 'either --map or --capacity, not both')
+  for (const [option, value, instead] of [['scenario', v.scenario, 'the map runs its own workload (one stream per client)'],
+    ['clients', v.clients, 'use --map-clients'], ['rate', v.rate, 'use --map-rates'],
+    ['target', v.target, 'every point starts its own server']] as const) {
+    if (value !== undefined) throw new errors.BENCH_ERR_OPTION_INVALID(`--${option}`, JSON.stringify(value), `not with --map: ${instead}`)
+  }
+  return {
+    ratesPerSec: v['map-rates'] === undefined ? (quick ? QUICK_MAP_RATES_PER_SEC : MAP_RATES_PER_SEC) : parseMapAxis('--map-rates', v['map-rates']),
+    clients: v['map-clients'] === undefined ? (quick ? QUICK_MAP_CLIENTS : MAP_CLIENTS) : parseMapAxis('--map-clients', v['map-clients']),
   }
 }
 

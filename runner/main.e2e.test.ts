@@ -94,10 +94,13 @@ describe('bad input is refused before any load, with one clear error', () => {
     ['server cores leaving none for the generators', () => ['--server-cpus', '0-4095'], /Invalid --server-cpus: "0-4095"/, 2],
     ['--capacity with a scenario that has no load dimension', () => ['--capacity', '--scenario', 'slow-consumer'],
       /Invalid --capacity: with scenario "slow-consumer" \(allowed: a scenario whose load can be raised .*slow-consumer injects faults.slowClients\)/, 2],
-    ['--max-time without --capacity', () => ['--max-time', '1m'], /Invalid --max-time: "1m" \(allowed: only with --capacity\)/, 2],
     ['unknown client kind', () => ['--clients-in', 'firefox'], /BENCH_ERR_OPTION_INVALID: Invalid --clients-in: "firefox" \(allowed: node, chromium\)/, 2],
     ['HTTP/3', () => ['--tls', '--http', '3'], /Invalid --http: "3" \(allowed: 1.1 or 2/, 2],
     ['HTTP/2 with ws only', () => ['--tls', '--http', '2', '--transport', 'ws'], /Invalid --http: "2" \(allowed: 2 only with sse, long-poll or poll.*RFC 8441/, 2],
+    ['--max-time without --capacity', () => ['--max-time', '1m'], /Invalid --max-time: "1m" \(allowed: only with --capacity or --map\)/, 2],
+    ['--map with --capacity', () => ['--map', '--capacity'], /Invalid --map: with --capacity \(allowed: either --map or --capacity, not both\)/, 2],
+    ['--map with an unknown rate', () => ['--map', '--map-rates', '0.1,fast'], /Invalid --map-rates: "0.1,fast" \(allowed: a comma-separated list of per-client rates in msg\/s/, 2],
+    ['--map with a connection count the machine cannot hold', () => ['--map', '--map-clients', '100,20000'], /BENCH_ERR_LIMIT_EXCEEDED: --clients for scenario "map" is 20000.*ulimit -n/, 2],
   ]
 
   it.each(cases)('%s', async (_name, args, message, code) => {

@@ -12,7 +12,9 @@ import { checkClientsIn, checkMachineLimits, checkTarget } from './preflight.ts'
 import { startCoordinator, type Coordinator } from './coordinator.ts'
 import { runRamps } from './ramp.ts'
 import { loadDimensionOf, runCapacity } from './capacity.ts'
-import { listSkipped, planRounds, runPlans } from './suite.ts'
+import { listSkipped, planRounds, runPlans, wireOf } from './suite.ts'
+import { atPoint, mapScenario } from './map.ts'
+import { runMapWithProgress } from './map-command.ts'
 import { isRunValid, SCHEMA_VERSION, type RunResult } from '../results/schema.ts'
 import { collectEnvironment } from '../results/environment.ts'
 import { writeResult } from '../results/store.ts'
@@ -25,12 +27,14 @@ async function main (): Promise<number> {
     process.stdout.write(BENCH_USAGE + '\n')
     return EXIT.ok
   }
-  const scenarios = options.scenarios.map((name) => loadScenario(name, options.overrides))
+  // the map runs its own workload at every (connections, rate) point
+  const scenarios = options.map === null ? options.scenarios.map((name) => loadScenario(name, options.overrides)) : [mapScenario(options.overrides)]
+  if (options.map !== null) checkMachineLimits(options.map.clients.map((c) => atPoint(scenarios[0] ?? mapScenario(), c, 1)))
   // a --capacity search needs a load to raise: refused before any load
   if (options.capacity) for (const s of scenarios) loadDimensionOf(s)
   // a capacity search raises clients itself, up to what the machine allows
   // remote generators hold the connections on their own hosts
-  if (!options.capacity && options.remoteLoadgens === null) checkMachineLimits(scenarios)
+  if (!options.capacity && options.map === null && options.remoteLoadgens === null) checkMachineLimits(scenarios)
   checkClientsIn(options.clientsIn)
   if (options.target !== null) await checkTarget(options.target, scenarios, options.transports)
 
@@ -64,7 +68,7 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
     ...(made === undefined ? {} : { certificate: { dir: made.dir, certPem: made.certPem } }),
     ...(coordinator === undefined ? {} : { remote: coordinator }),
   }
-  const skipped = listSkipped(input)
+  const skipped = options.map === null ? listSkipped(input) : []
   const plans = planRounds(input)
   const showProgress = process.stderr.isTTY === true
   const t0 = performance.now()
@@ -72,7 +76,8 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
     const m = Math.round(options.maxTimeMs / 60_000)
     process.stderr.write(`capacity search: ${scenarios.map((s) => s.name).join(', ')} × ${options.transports.join(', ')}, at most ${m >= 1 ? `${m} min` : `${options.maxTimeMs} ms`}\n`)
   }
-  const rounds = options.capacity
+  const map = options.map === null ? undefined : await runMapWithProgress({ ...options, map: options.map }, scenarios[0] ?? mapScenario(), wireOf(input))
+  const rounds = options.capacity || map !== undefined
     ? []
     : await runPlans(plans, {
       roundStarted (plan, total) {
@@ -98,7 +103,7 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
         process.stderr.write(`${figures}${step.status}${step.reasons.length > 0 ? `: ${step.reasons.join('; ')}` : ''}\n`)
       },
     })
-  const ramps = options.capacity
+  const ramps = options.capacity || map !== undefined
     ? []
     : await runRamps(input, options.quick, {
       stepStarted (plan) {
@@ -134,8 +139,9 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
     ...(skipped.length > 0 ? { skipped } : {}),
     ...(ramps.length > 0 ? { ramps } : {}),
     ...(capacity.length > 0 ? { capacity } : {}),
+    ...(map === undefined ? {} : { map }),
     // a ramp is meant to end at a failed step: that is its measurement, not an untrustworthy run
-    valid: isRunValid(rounds),
+    valid: isRunValid(rounds) && (map?.points.every((p) => p.status !== 'invalid') ?? true),
   }
   const written = writeResult(options.outDir, result)
   const reportStart = performance.now()
@@ -152,7 +158,7 @@ async function runBench (options: BenchOptions, scenarios: ScenarioConfig[], mad
   }
   process.stderr.write(`result: ${written.join(', ')}\nreport: ${options.reportPath} (${reportMs.toFixed(0)} ms)\n`)
   if (!result.valid) {
-    process.stderr.write('INVALID rounds in this run: their numbers cannot be trusted (see the reasons above and in the report).\n')
+    process.stderr.write(`INVALID ${map === undefined ? 'rounds' : 'map points'} in this run: their numbers cannot be trusted (see the reasons above and in the report).\n`)
     return EXIT.invalid
   }
   return EXIT.ok

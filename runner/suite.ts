@@ -59,8 +59,13 @@ function whyNotRun (input: RunPlanInput, scenario: ScenarioConfig, transport: Tr
 }
 
 /** The variant and certificate fields of a round plan (none for plain HTTP/1.1). */
-export function wireOf (input: RunPlanInput): Pick<RoundPlan, 'variant' | 'certificate'> {
-  return { ...(input.variant === undefined ? {} : { variant: input.variant }), ...(input.certificate === undefined ? {} : { certificate: input.certificate }) }
+export function wireOf (input: RunPlanInput): Pick<RoundPlan, 'variant' | 'certificate' | 'clientsIn' | 'remote'> {
+  return {
+    ...(input.variant === undefined ? {} : { variant: input.variant }),
+    ...(input.certificate === undefined ? {} : { certificate: input.certificate }),
+    ...(input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }),
+    ...(input.remote === undefined ? {} : { remote: input.remote }),
+  }
 }
 
 /** Called before and after each round, for progress output. */
@@ -76,14 +81,13 @@ export interface RunnerProgress {
 export function planRounds (input: RunPlanInput, random: () => number = Math.random): RoundPlan[] {
   const plans: RoundPlan[] = []
   const delayUs = input.injectedDelayUs ?? 0
-  const injected = { ...(delayUs > 0 ? { injectedDelayUs: delayUs } : {}), ...wireOf(input), ...(input.cpus === undefined ? {} : { cpus: input.cpus }), ...(input.remote === undefined ? {} : { remote: input.remote }) }
-  const clientsIn = input.clientsIn === undefined || input.clientsIn === 'node' ? {} : { clientsIn: input.clientsIn }
+  const injected = { ...(delayUs > 0 ? { injectedDelayUs: delayUs } : {}), ...wireOf(input), ...(input.cpus === undefined ? {} : { cpus: input.cpus }) }
   for (let round = 1; round <= input.rounds; round++) {
     // ramp scenarios run in runner/ramp.ts; transports a scenario does not apply to are in listSkipped
     for (const scenario of input.scenarios.filter((s) => s.ramp.steps === 0)) {
       for (const transport of shuffle(applicableTransports(input, scenario), random)) {
         const layout = input.browserLayouts?.[scenario.name]
-        plans.push({ scenario, transport, round, order: plans.length + 1, workers: input.workers, target: input.target, network: input.network, ...injected, ...clientsIn, ...(layout === undefined ? {} : { browser: layout }) })
+        plans.push({ scenario, transport, round, order: plans.length + 1, workers: input.workers, target: input.target, network: input.network, ...injected, ...(layout === undefined ? {} : { browser: layout }) })
       }
     }
   }
