@@ -16,6 +16,7 @@ import { nowUs, sleep } from '../core/clock.ts'
 import { LatencyRecorder, summarizeHistogram, type HistogramSummary } from '../core/histogram.ts'
 import { clientIdOf } from '../core/streams.ts'
 import { PATHS, type TransportName } from '../core/wire-protocol.ts'
+import { RESPONSE_CHANNEL } from '../clients/http1-client.ts'
 import { connectPolling } from '../clients/poll-loop.ts'
 import { LoadSession } from '../clients/session.ts'
 import { clientTransports } from '../clients/registry.ts'
@@ -75,8 +76,12 @@ const pollBackToBack: ClientTransport = {
 
 async function connectSuite (job: HarnessJob): Promise<(t0Us: number, epoch: string) => void> {
   const isPoll = job.transport === 'poll'
-  // an answered poll is what the poll side counts: undici announces each response's headers here
-  if (isPoll) subscribe('undici:request:headers', () => { countAt(nowUs()) })
+  // an answered poll is what the poll side counts: the suite's HTTP/1.1 client announces each answer's
+  // head here (undici, which carries HTTP/2, on its own channel)
+  if (isPoll) {
+    subscribe(RESPONSE_CHANNEL.name, () => { countAt(nowUs()) })
+    subscribe('undici:request:headers', () => { countAt(nowUs()) })
+  }
   const session = new LoadSession({ scenario: job.config, transport: job.transport, baseUrl: job.baseUrl, firstClient: 0, clientCount: job.config.clients, worker: 0 },
     isPoll ? pollBackToBack : counting(clientTransports[job.transport]))
   await session.connectAll()

@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import type { ByteCounter } from '../core/adapters.ts'
 import { errors } from '../core/errors.ts'
@@ -35,6 +36,12 @@ export interface Http1ClientOptions {
   /** Over https: the only certificate trusted (PEM). */
   readonly caPem?: string | undefined
 }
+
+/**
+ * Published once per complete answer (its status code), like undici's 'undici:request:headers': the
+ * harness counts answered polls with it (npm run bench:harness). Costs one property read unsubscribed.
+ */
+export const RESPONSE_CHANNEL = channel('feedbench:http1:response')
 
 const CRLF = 0x0a
 const MAX_HEAD_BYTES = 64 * 1024
@@ -257,7 +264,10 @@ export class Http1Lane {
     this.handler = handler
     const socket = this.socket ?? this.open()
     const parser: ResponseParser = new ResponseParser({
-      onHead: (status, type) => { handler.onHead(status, type) },
+      onHead: (status, type) => {
+        if (RESPONSE_CHANNEL.hasSubscribers) RESPONSE_CHANNEL.publish(status)
+        handler.onHead(status, type)
+      },
       onData: (chunk) => { handler.onData(chunk) },
       onError: (err) => { handler.onError(err) },
       onEnd: () => {
