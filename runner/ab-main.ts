@@ -27,7 +27,8 @@ async function main (): Promise<number> {
   process.stderr.write(`bench:ab: ${rounds} rounds per side, ABBA order, base ${args.dirs.base}, head ${args.dirs.head}, into ${args.outDir}\n`)
   const result = await runInterleaved({
     dirs: args.dirs,
-    benchArgs: args.benchArgs,
+    // the scenarios named on both sides: a base checkout's own default list may differ from this one's
+    benchArgs: args.benchArgs.some((a) => a === '--scenario' || a.startsWith('--scenario=')) ? args.benchArgs : [...args.benchArgs, '--scenario', bench.scenarios.join(',')],
     rounds,
     outDir: args.outDir,
     progress: (line) => { process.stderr.write(line + '\n') },

@@ -8,9 +8,11 @@ import { listSkipped, planRounds } from './suite.ts'
 import { NETWORK_PROFILES } from './network-profiles.ts'
 
 describe('bench command line', () => {
-  it('defaults to both starting scenarios, all four transports, 3 rounds and one load generator', () => {
+  it('defaults to ticker, chat and notifications, all four transports, 3 rounds and one load generator; the gate profile to ticker and chat', () => {
     const o = parseBenchArgs([])
-    expect(o.scenarios).toEqual(['ticker', 'chat'])
+    expect(o.scenarios).toEqual(['ticker', 'chat', 'notifications'])
+    expect(parseBenchArgs(['--profile', 'ci']).scenarios).toEqual(['ticker', 'chat'])
+    expect(parseBenchArgs(['--profile', 'ci', '--scenario', 'notifications']).scenarios).toEqual(['notifications'])
     expect(o.transports).toEqual(['ws', 'sse', 'long-poll', 'poll'])
     expect(o.rounds).toBe(3)
     expect(o.workers).toBe(1)

@@ -4,7 +4,7 @@ import { errors } from '../core/errors.ts'
 import { parseInjectedDelayUs, TEST_MODE_ENV } from '../core/test-mode.ts'
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
 import { parseWireVariant, type WireVariant } from '../core/wire-variant.ts'
-import { DEFAULT_SCENARIOS } from '../scenarios/catalog.ts'
+import { DEFAULT_SCENARIOS, GATE_SCENARIOS } from '../scenarios/catalog.ts'
 import { DEFAULT_CAPACITY_MAX_TIME_MS } from './capacity.ts'
 import { planCpuPinning, type CpuPinning } from './cpu-pinning.ts'
 import { DEFAULT_MAP_MAX_TIME_MS, MAP_CLIENTS, MAP_MAX_DELIVERIES_PER_SEC, MAP_RATES_PER_SEC, parseMapAxis, QUICK_MAP_CLIENTS, QUICK_MAP_RATES_PER_SEC } from './map.ts'
@@ -82,7 +82,8 @@ export const CAPACITY_SCENARIOS = ['ticker', 'fan-out-scale'] as const
 /** Usage text of `npm run bench`. */
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
 
-  --scenario LIST      built-in names or .json files, comma separated (default: ${DEFAULT_SCENARIOS.join(',')})
+  --scenario LIST      built-in names or .json files, comma separated (default: ${DEFAULT_SCENARIOS.join(',')};
+                       with --profile ci: ${GATE_SCENARIOS.join(',')})
   --transport LIST     ${TRANSPORT_NAMES.join(',')} (default: all)
   --rounds N           rounds per scenario and transport, interleaved in random order (default: 3; --quick: 1)
   --duration TIME      measured window per round, e.g. 5s, 1500ms (default: the scenario's)
@@ -205,7 +206,7 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
   const maxTimeMs = v['max-time'] === undefined ? (v.map ? DEFAULT_MAP_MAX_TIME_MS : DEFAULT_CAPACITY_MAX_TIME_MS) : parsePositiveDurationMs('--max-time', v['max-time'])
   const remote = parseRemote(v, env)
   return {
-    scenarios: list(v.scenario, (v.capacity ? CAPACITY_SCENARIOS : DEFAULT_SCENARIOS).join(',')),
+    scenarios: list(v.scenario, (v.capacity ? CAPACITY_SCENARIOS : profile !== null ? GATE_SCENARIOS : DEFAULT_SCENARIOS).join(',')),
     transports: transports as TransportName[],
     rounds: v.rounds === undefined ? (profile !== null ? BENCH_PROFILES[profile].rounds : quick ? 1 : 3) : positiveInt('--rounds', v.rounds, 1000),
     // a remote generator is one process per index: the clients are split over the N of them

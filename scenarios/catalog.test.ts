@@ -12,7 +12,7 @@ const NEW_SCENARIOS = ['burst', 'reconnect', 'reconnect-restart', 'slow-consumer
 describe('scenario catalog', () => {
   it('registers the new scenarios and keeps the default suite as it was', () => {
     for (const name of NEW_SCENARIOS) expect(Object.keys(BUILTIN_SCENARIOS)).toContain(name)
-    expect(DEFAULT_SCENARIOS).toEqual(['ticker', 'chat'])
+    expect(DEFAULT_SCENARIOS).toEqual(['ticker', 'chat', 'notifications'])
   })
 
   it('resolves every built-in scenario, without the catalog-only notApplicable key', () => {
