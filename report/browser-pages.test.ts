@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { buildSampleResult } from '../results/fixtures/build-sample.ts'
 import type { RunResult } from '../results/schema.ts'
 import { assertRunResult } from '../results/store.ts'
-import { browserPageTable } from './browser-pages.ts'
+import { browserPageTable, checkTabsClaim } from './browser-pages.ts'
 import { checkClaims } from './claims.ts'
 import { renderReport } from './render.ts'
 import { renderTerminalSummary } from './terminal.ts'
@@ -55,5 +55,24 @@ describe('browser clients in the report', () => {
     const page = renderReport(run)
     expect(page).toContain('id="browser-pages"')
     expect(page).toContain('not measured')
+  })
+
+  it('decides the six-connection claim from 8 SSE tabs of one browser over HTTP/1.1, and lists h2 rounds without judging them', () => {
+    const tab = (page: number, received: number, protocol: string): NonNullable<RunResult['rounds'][number]['browser']>['pages'][number] =>
+      ({ loadgen: 0, page, clients: 1, clockBoundUs: 1000, firstMessageMs: received > 0 ? 10 : null, received, neverConnected: received > 0 ? 0 : 1, protocol, movedToSend: 0 })
+    const withTabs = (received: readonly number[], protocol: string): RunResult => {
+      const run = browserRun()
+      return { ...run, rounds: run.rounds.map((r) => ({ ...r, browser: { clockBoundUs: 1000, pages: received.map((n, i) => tab(i, n, protocol)) } })) }
+    }
+    expect(checkTabsClaim(browserRun())).toBeUndefined() // 2 tabs: nothing to decide
+    const limited = checkTabsClaim(withTabs([70, 70, 70, 70, 70, 70, 0, 0], 'http/1.1'))
+    expect(limited?.status).toBe('confirmed')
+    expect(limited?.evidence.length).toBeGreaterThan(0)
+    for (const line of limited?.evidence ?? []) expect(line).toMatch(/over http\/1\.1: 8 tabs, tabs 7, 8 received nothing \(holds\)$/)
+    expect(checkTabsClaim(withTabs([70, 70, 70, 70, 70, 70, 70, 70], 'http/1.1'))?.status).toBe('not confirmed')
+    const h2 = checkTabsClaim(withTabs([70, 70, 70, 70, 70, 70, 70, 70], 'h2'))
+    expect(h2?.status).toBe('not measured')
+    expect(h2?.evidence[0]).toMatch(/over h2: 8 tabs, every tab received \(not HTTP\/1\.1: not judged\)$/)
+    expect(renderTerminalSummary(withTabs([70, 70, 70, 70, 70, 70, 0, 0], 'http/1.1'))).toMatch(/confirmed +SSE over HTTP\/1\.1 is limited to six connections per origin in browsers\./)
   })
 })

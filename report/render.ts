@@ -11,7 +11,7 @@ import { variantText } from './format.ts'
 import { embedJson, html } from './html.ts'
 import { robustnessHtml } from './robustness.ts'
 import { bannersHtml, claimsHtml, verdictHtml } from './sections.ts'
-import { browserPagesHtml } from './browser-pages.ts'
+import { browserPagesHtml, checkTabsClaim } from './browser-pages.ts'
 import { decideVerdicts } from './verdict.ts'
 import { firstScreenHtml, firstScreenSentences } from './first-screen.ts'
 import { mapCharts, mapHtml } from './map.ts'
@@ -38,7 +38,9 @@ export function renderReport (result: RunResult, options: RenderOptions = {}): s
   const invalid = listInvalidRounds(result)
   const verdicts = decideVerdicts(result, summaries)
   // a map run has no rounds: its claims are the ones re-checked across the map
-  const claims = result.map === undefined ? checkClaims(summaries) : [...(result.rounds.length > 0 ? checkClaims(summaries) : []), ...checkMapClaims(result.map)]
+  const tabs = checkTabsClaim(result)
+  const claims = [...(result.map === undefined || result.rounds.length > 0 ? checkClaims(summaries) : []), ...(tabs === undefined ? [] : [tabs]),
+    ...(result.map === undefined ? [] : checkMapClaims(result.map))]
   const isFixture = result.runId.startsWith(FIXTURE_PREFIX)
   const charts = summaries.map((s, i) => scenarioCharts(s, i, baseSummaries.find((b: ScenarioSummary) => b.scenario === s.scenario)))
   const data = { runId: result.runId, percentileTicks: PERCENTILE_TICKS, charts: [...charts.flat(), ...(result.map === undefined ? [] : mapCharts(result.map))] }

@@ -1,7 +1,7 @@
 import { variantLabel } from '../core/wire-variant.ts'
 import { variantOf, type MapResult, type RunResult } from '../results/schema.ts'
 import { listInvalidRounds, listRerunRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
-import { browserPageTable } from './browser-pages.ts'
+import { browserPageTable, checkTabsClaim } from './browser-pages.ts'
 import { checkClaims } from './claims.ts'
 import { describePinning, instrumentRows } from './instrument.ts'
 import { formatBytes, formatCores, formatNumber, formatUs } from './format.ts'
@@ -105,7 +105,8 @@ export function renderTerminalSummary (result: RunResult): string {
   const pages = browserPageTable(result)
   if (pages.rows.length > 0) lines.push('', 'Browser pages (clients in Chromium; first message after the run started, received, page clock bound):', formatTable(pages.headers, pages.rows))
   lines.push('', 'Claims:')
-  for (const c of checkClaims(summaries)) lines.push(`  ${c.status.padEnd(19)} ${c.claim}`)
+  const tabs = checkTabsClaim(result)
+  for (const c of [...checkClaims(summaries), ...(tabs === undefined ? [] : [tabs])]) lines.push(`  ${c.status.padEnd(19)} ${c.claim}`)
   const reruns = listRerunRounds(result)
   if (reruns.length > 0) {
     lines.push('', `Rounds run once more (${reruns.length}): their load generator saturated and nothing was lost; the next attempt replaces them, they are left out of every figure:`)

@@ -75,15 +75,23 @@ function median (values: readonly number[]): number {
 
 /** The side-by-side table and the checked claims, as terminal text. */
 export function renderVariants (comparison: VariantComparison): string {
-  const headers = ['scenario', 'transport', 'over', 'bytes/msg', 'overhead/msg', 'setup/conn', 'server CPU/msg', 'p50', 'p99']
+  const headers = ['scenario', 'transport', 'over', 'bytes/msg', 'overhead/msg', 'setup/conn', 'server CPU/msg', 'p50', 'p99', 'memory/conn']
+  // a cell that cannot exist says n/a in the table; why, once per reason, below it
+  const notApplicable = new Map<string, string>()
   const rows = comparison.rows.flatMap((row) => row.cells.map((cell) => {
     const head = [row.scenario, row.transport, variantLabel(cell.variant)]
-    if (!('figures' in cell)) return [...head, `n/a: ${cell.missing}`, '', '', '', '', '']
+    if (!('figures' in cell)) {
+      const mark = notApplicable.get(cell.missing) ?? `n/a (${notApplicable.size + 1})`
+      notApplicable.set(cell.missing, mark)
+      return [...head, mark, '', '', '', '', '', '']
+    }
     const f = cell.figures
     return [...head, formatBytes(f.bytesPerMessage), formatBytes(f.overheadBytesPerMessage), formatBytes(f.setupBytesPerConnection),
-      formatUs(f.serverCpuUsPerMessage), formatUs(f.p50Us), formatUs(f.p99Us)]
+      formatUs(f.serverCpuUsPerMessage), formatUs(f.p50Us), formatUs(f.p99Us),
+      f.memoryPerConnection.measured ? formatBytes(f.memoryPerConnection.perConnectionBytes.median) : f.memoryPerConnection.reason]
   }))
-  const lines = ['Wire bytes on the TCP socket (TLS records included), both directions, per delivered message; medians over valid rounds.', formatTable(headers, rows), '', 'Claims:']
+  const lines = ['Wire bytes on the TCP socket (TLS records included), both directions, per delivered message; medians over valid rounds.', formatTable(headers, rows),
+    ...[...notApplicable].map(([why, mark]) => `${mark}: ${why}`), '', 'Claims:']
   for (const c of checkVariantClaims(comparison)) {
     lines.push(`  ${c.status.padEnd(19)} ${c.claim}`, `    rule: ${c.rule}`, ...c.evidence.map((e) => `    ${e}`))
   }

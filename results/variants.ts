@@ -1,6 +1,7 @@
 import { errors } from '../core/errors.ts'
 import { TRANSPORT_NAMES, type TransportName } from '../core/wire-protocol.ts'
 import { variantLabel, type WireVariant } from '../core/wire-variant.ts'
+import { costOfRun, MEMORY_NOT_MEASURED, type MemoryCost } from './cost.ts'
 import { firstDifference } from './compare.ts'
 import { variantOf, type RunResult } from './schema.ts'
 import { summarizeRun } from './summary.ts'
@@ -16,6 +17,8 @@ export interface VariantFigures {
   readonly p99Us: number
   /** Setup bytes (handshakes, first request and answer) per client connection. */
   readonly setupBytesPerConnection: number
+  /** Server memory per connection (per stream over HTTP/2), from rounds of ≥ 1,000 connections; why not otherwise. */
+  readonly memoryPerConnection: MemoryCost
 }
 
 /** One variant's cell of a side-by-side row: its figures, or why there are none. */
@@ -54,11 +57,11 @@ export function compareVariants (runs: readonly RunResult[]): VariantComparison 
     const diff = firstDifference(first.scenarios.map((s) => ({ ...s, description: '' })), run.scenarios.map((s) => ({ ...s, description: '' })), 'scenarios')
     if (diff !== undefined) throw new errors.BENCH_ERR_CONFIG_MISMATCH(diff.path, diff.base, diff.head)
   }
-  const summaries = runs.map((run) => ({ run, summary: summarizeRun(run) }))
+  const summaries = runs.map((run) => ({ run, summary: summarizeRun(run), costs: costOfRun(run) }))
   const rows: VariantRow[] = []
   for (const scenario of first.scenarios.map((s) => s.name)) {
     for (const transport of TRANSPORT_NAMES) {
-      const cells = summaries.map(({ run, summary }): VariantCell => {
+      const cells = summaries.map(({ run, summary, costs }): VariantCell => {
         const variant = variantOf(run)
         const t = summary.find((s) => s.scenario === scenario)?.transports.find((x) => x.transport === transport)
         if (t === undefined || t.validRounds === 0) {
@@ -74,6 +77,7 @@ export function compareVariants (runs: readonly RunResult[]): VariantComparison 
             p50Us: t.metrics.p50.median,
             p99Us: t.metrics.p99.median,
             setupBytesPerConnection: t.extra.setupBytesPerConnection.median,
+            memoryPerConnection: costs.find((c) => c.scenario === scenario && c.transport === transport)?.memory ?? { measured: false, reason: MEMORY_NOT_MEASURED },
           },
         }
       })
