@@ -55,6 +55,18 @@ describe('workload map', () => {
     expect(findCrossovers(map({ sse: { 0.1: 0.02, 10: 0.1 }, poll: { 0.1: 0.03, 10: 0.3 } }))).toEqual([])
   })
 
+  it('states no crossover where the two differ by 10 % or less at either rate, nor for p99 from fewer than 100 deliveries', () => {
+    // 0.0200 vs 0.0195 (2.5 %) then 0.1 vs 0.3: the first order is noise
+    expect(findCrossovers(map({ sse: { 0.1: 0.0195, 1: 0.1 }, poll: { 0.1: 0.02, 1: 0.3 } }))).toEqual([])
+    const few = map({ sse: { 0.1: 0.02, 1: 0.1 }, poll: { 0.1: 0.03, 1: 0.3 } })
+    const p99Flip = (samples: number): MapResult => ({
+      ...few,
+      points: few.points.map((p) => ({ ...p, latencySamples: samples, p99Us: p.transport === 'sse' ? (p.ratePerSec < 1 ? 1_000 : 9_000) : 5_000 })),
+    })
+    expect(findCrossovers(p99Flip(10)).filter((c) => c.metric === 'p99')).toEqual([])
+    expect(findCrossovers(p99Flip(100)).filter((c) => c.metric === 'p99')).toHaveLength(1)
+  })
+
   it('charts each metric per connection count on log axes with measured points only', () => {
     const charts = mapCharts(map({ sse: { 0.1: 0.02, 1: 'not-run', 10: 0.1 }, poll: { 0.1: 0.01, 1: 0.06, 10: 0.3 } }))
     expect(charts.map((c) => c.id)).toEqual(['map-1000-cpu', 'map-1000-bytes', 'map-1000-p99'])

@@ -28,11 +28,17 @@ export interface Crossover {
   readonly high: { readonly a: number, readonly b: number }
 }
 
+/** Two points are in a different order only when they differ by more than this share (the claims' margin): closer is noise. */
+export const CROSSOVER_MARGIN = 0.10
+/** A p99 from fewer deliveries is the largest few samples, not a percentile: such points state no p99 crossover. */
+export const MIN_P99_SAMPLES = 100
+
 function measured (map: MapResult, transport: TransportName, clients: number, metric: MapMetric): Map<number, number> {
   const of = METRICS.find((m) => m.key === metric)?.of
   const values = new Map<number, number>()
   for (const p of map.points) {
     if (p.transport !== transport || p.clients !== clients || p.status !== 'measured') continue
+    if (metric === 'p99' && (p.latencySamples ?? 0) < MIN_P99_SAMPLES) continue
     const v = of?.(p, map.serverCores)
     if (v !== undefined && v > 0) values.set(p.ratePerSec, v)
   }
@@ -41,8 +47,9 @@ function measured (map: MapResult, transport: TransportName, clients: number, me
 
 /**
  * Every crossover the measured points show: for each connection count, metric and pair of transports,
- * consecutive rates measured for both where the order of the two changes. Nothing is stated outside
- * measured points, and a point that was not measured for both breaks the pair of neighbours.
+ * consecutive rates measured for both where the order of the two changes, by more than
+ * CROSSOVER_MARGIN at both rates (p99 only from points of at least MIN_P99_SAMPLES deliveries). Nothing
+ * is stated outside measured points, and a point that was not measured for both breaks the pair of neighbours.
  */
 export function findCrossovers (map: MapResult): Crossover[] {
   const found: Crossover[] = []
@@ -59,7 +66,7 @@ export function findCrossovers (map: MapResult): Crossover[] {
             const r2 = rates[k] as number
             const d1 = Math.log((vx.get(r1) as number) / (vy.get(r1) as number))
             const d2 = Math.log((vx.get(r2) as number) / (vy.get(r2) as number))
-            if (d1 === 0 || d2 === 0 || Math.sign(d1) === Math.sign(d2)) continue
+            if (Math.sign(d1) === Math.sign(d2) || Math.abs(d1) <= Math.log1p(CROSSOVER_MARGIN) || Math.abs(d2) <= Math.log1p(CROSSOVER_MARGIN)) continue
             const [a, b] = d1 < 0 ? [x, y] : [y, x]
             const va = d1 < 0 ? vx : vy
             const vb = d1 < 0 ? vy : vx
