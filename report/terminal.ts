@@ -17,8 +17,9 @@ const RIGHT_ALIGNED = new Set([2, 3, 4, 5, 6, 7])
 
 function status (t: TransportSummary): string {
   const invalid = t.invalidRounds.length
-  if (t.validRounds === 0) return `INVALID (${invalid} of ${invalid} rounds)`
-  return invalid === 0 ? `ok (${t.validRounds} rounds)` : `${t.validRounds} ok, ${invalid} INVALID`
+  const rounds = (n: number): string => `${n} ${n === 1 ? 'round' : 'rounds'}`
+  if (t.validRounds === 0) return `INVALID (${invalid} of ${rounds(invalid)})`
+  return invalid === 0 ? `ok (${rounds(t.validRounds)})` : `${t.validRounds} ok, ${invalid} INVALID`
 }
 
 function row (t: TransportSummary): string[] {
