@@ -8,9 +8,9 @@ import { listSkipped, planRounds } from './suite.ts'
 import { NETWORK_PROFILES } from './network-profiles.ts'
 
 describe('bench command line', () => {
-  it('defaults to ticker, chat and notifications, all four transports, 3 rounds and one load generator; the gate profile to ticker and chat', () => {
+  it('defaults to ticker-1k, chat-200 and notifications, all four transports, 3 rounds and one load generator; the gate profile to ticker and chat', () => {
     const o = parseBenchArgs([])
-    expect(o.scenarios).toEqual(['ticker', 'chat', 'notifications'])
+    expect(o.scenarios).toEqual(['ticker-1k', 'chat-200', 'notifications'])
     expect(parseBenchArgs(['--profile', 'ci']).scenarios).toEqual(['ticker', 'chat'])
     expect(parseBenchArgs(['--profile', 'ci', '--scenario', 'notifications']).scenarios).toEqual(['notifications'])
     expect(o.transports).toEqual(['ws', 'sse', 'long-poll', 'poll'])
@@ -98,7 +98,7 @@ describe('bench command line', () => {
   it('names the available scenarios for an unknown one', () => {
     const e = errorOf(() => loadScenario('tickr'))
     expect(e.code).toBe('BENCH_ERR_UNKNOWN_SCENARIO')
-    expect(e.message).toContain('available: ticker, chat, rpc, notifications, large-payload')
+    expect(e.message).toContain('available: ticker, chat, ticker-1k, chat-200, rpc, notifications, large-payload')
   })
 })
 

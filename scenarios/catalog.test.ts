@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildSampleResult } from '../results/fixtures/build-sample.ts'
 import { TRANSPORT_NAMES } from '../core/wire-protocol.ts'
-import { browserLayoutOf, BUILTIN_SCENARIOS, DEFAULT_SCENARIOS, loadScenario, notApplicableTo } from './catalog.ts'
+import { browserLayoutOf, BUILTIN_SCENARIOS, DEFAULT_SCENARIOS, GATE_SCENARIOS, loadScenario, notApplicableTo } from './catalog.ts'
 import { splitClients } from '../runner/round.ts'
 import { NETWORK_PROFILES } from '../runner/network-profiles.ts'
 import { judgeStep, plannedSteps, rampClientSteps } from '../runner/ramp.ts'
@@ -10,9 +10,11 @@ import { listSkipped, planRounds } from '../runner/suite.ts'
 const NEW_SCENARIOS = ['burst', 'reconnect', 'reconnect-restart', 'slow-consumer', 'fan-out-scale']
 
 describe('scenario catalog', () => {
-  it('registers the new scenarios and keeps the default suite as it was', () => {
+  it('registers the new scenarios; the default suite runs hundreds to thousands of connections, the gate its small busy pair', () => {
     for (const name of NEW_SCENARIOS) expect(Object.keys(BUILTIN_SCENARIOS)).toContain(name)
-    expect(DEFAULT_SCENARIOS).toEqual(['ticker', 'chat', 'notifications'])
+    expect(DEFAULT_SCENARIOS).toEqual(['ticker-1k', 'chat-200', 'notifications'])
+    for (const name of DEFAULT_SCENARIOS) expect(loadScenario(name).clients).toBeGreaterThanOrEqual(200)
+    expect(GATE_SCENARIOS).toEqual(['ticker', 'chat'])
   })
 
   it('resolves every built-in scenario, without the catalog-only notApplicable key', () => {

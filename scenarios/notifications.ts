@@ -15,7 +15,7 @@ export const notifications: ScenarioOptions = {
   clients: 1_000,
   ratePerSec: 0.2,
   payloadBytes: 256,
-  durationMs: 10_000,
+  durationMs: 6_000,
   warmupMs: 1_000,
   connectConcurrency: 200,
   transports: { poll: { intervalMs: 1_000 } },
