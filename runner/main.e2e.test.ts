@@ -83,7 +83,7 @@ describe('bad input is refused before any load, with one clear error', () => {
     ['long-poll hold at or above the client timeout', () => ['--scenario',
       scenarioFile({ name: 'hold', pattern: 'broadcast', clientTimeoutMs: 10_000, transports: { longPoll: { holdMs: 12_000 } } })],
     /holdMs = 12000 must be below clientTimeoutMs = 10000/, 2],
-    ['more clients than ulimit -n allows', () => ['--clients', '20000'], /BENCH_ERR_LIMIT_EXCEEDED: --clients for scenario "ticker" is 20000.*ulimit -n/, 2],
+    ['more clients than ulimit -n allows', () => ['--clients', '20000'], /BENCH_ERR_LIMIT_EXCEEDED: --clients for scenario "ticker-1k" is 20000.*ulimit -n/, 2],
     ['unreachable target', () => ['--target', `http://127.0.0.1:${closedPort}`], /BENCH_ERR_TARGET_UNREACHABLE: Target http:\/\/127.0.0.1:\d+ is unreachable: connect ECONNREFUSED/, 1],
     ['unknown transport', () => ['--transport', 'grpc'], /Unknown transport "grpc" \(available: ws, sse, long-poll, poll\)/, 2],
     ['unknown network profile', () => ['--network', 'moon'], /Invalid --network: "moon" \(allowed: loopback, lan, wan, mobile\)/, 2],
