@@ -38,14 +38,22 @@ export function firstScreenSentences (result: RunResult, verdicts: readonly Scen
     const config = result.scenarios.find((s) => s.name === v.scenario)
     if (config === undefined || v.cells.length === 0) return []
     const best = v.cells.find((c) => c.fit === 'best')
-    const others = v.cells.filter((c) => c !== best).map((c) => otherClause(c, best))
+    // transports the run cannot tell from the pick on cost or p99 are named with it, not after it
+    const tiedWithBest = best?.inFullTie === true ? v.cells.filter((c) => c !== best && c.inFullTie) : []
+    const others = v.cells.filter((c) => c !== best && !tiedWithBest.includes(c)).map((c) => otherClause(c, best))
     const slo = `p99 ≤ ${formatUs(v.sloP99Us)}`
     if (v.cells.every((c) => c.fit === 'no verdict')) return [`${describeLoad(config)}: no verdict — no transport has a valid round (see the INVALID rounds).`]
     if (best === undefined) return [`${describeLoad(config)}: nothing fits (${slo}, ≥ 2× headroom, nothing lost) — ${others.join('; ')}.`]
     const cores = formatCores(best.cost?.per10k.serverCores.median ?? Number.NaN)
     const headroom = best.headroom === null ? '' : ` with ${formatHeadroom(best.headroom)}`
+    const rest = others.length > 0 ? `; ${others.join('; ')}` : ''
+    if (tiedWithBest.length > 0) {
+      const names = [best, ...tiedWithBest].map((c) => c.transport).join(' or ')
+      const theirs = tiedWithBest.map((c) => `${c.transport} at ${formatCores(c.cost?.per10k.serverCores.median ?? Number.NaN)}`).join(', ')
+      return [`${describeLoad(config)}: ${names} — a tie (cost and p99 within this run's intervals of each other): ${best.transport} meets ${slo}${headroom} at ${cores} per 10k users, ${theirs}${rest}.`]
+    }
     const tie = best.inCostTie ? ' (cost tied within the intervals; lowest p99 of the tied)' : ''
-    return [`${describeLoad(config)}: ${best.transport} — meets ${slo}${headroom} at ${cores} per 10k users${tie}${others.length > 0 ? `; ${others.join('; ')}` : ''}.`]
+    return [`${describeLoad(config)}: ${best.transport} — meets ${slo}${headroom} at ${cores} per 10k users${tie}${rest}.`]
   })
 }
 

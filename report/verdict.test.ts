@@ -67,6 +67,21 @@ describe('verdict', () => {
     expect(cell(result, 'ws').tiedOnCostWith).toEqual(['sse'])
   })
 
+  it('names a tie on cost and p99 as a tie, with no pick between them, in the cells and on the first screen', () => {
+    // the same costs as above; p99 intervals 1.0–1.2 ms and 1.1–1.3 ms overlap
+    const result = shaped({ ws: rounds([1100, 1300, 1200], [0.10, 0.12, 0.14]), sse: rounds([1000, 1200, 1100], [0.11, 0.13, 0.15]) }, { transports: ['ws', 'sse'] })
+    expect(cells(result)).toEqual({ ws: 'fits', sse: 'best' })
+    expect(cell(result, 'sse').reasons[0]).toBe('tie on cost and p99 with ws (both intervals overlap): no pick between them; listed first for the lower median p99')
+    expect(cell(result, 'ws').reasons).toEqual(['tie on cost and p99 with sse (both intervals overlap): no pick between them'])
+    expect([cell(result, 'sse').inFullTie, cell(result, 'ws').inFullTie]).toEqual([true, true])
+    const [sentence] = firstScreenSentences(result, decideVerdicts(result))
+    expect(sentence).toMatch(/^w, 4 clients at 50 msg\/s: sse or ws — a tie \(cost and p99 within this run's intervals of each other\): sse meets p99 ≤ 5\.00 ms with [\d.]+× headroom \(CPU projection\) at [\d.]+ cores per 10k users, ws at [\d.]+ cores\.$/)
+    // separated p99 intervals (the test above): latency breaks the cost tie, and the first screen picks one
+    const apart = shaped({ ws: rounds([1500, 1600, 1550], [0.10, 0.12, 0.14]), sse: rounds([1000, 1100, 1050], [0.11, 0.13, 0.15]) }, { transports: ['ws', 'sse'] })
+    expect(cell(apart, 'sse').inFullTie).toBe(false)
+    expect(firstScreenSentences(apart, decideVerdicts(apart))[0]).toMatch(/: sse — meets .*\(cost tied within the intervals; lowest p99 of the tied\); ws costs/)
+  })
+
   it('takes headroom from a capacity search of the same workload and transport when the run has one', () => {
     const result = shaped(base, { transports: ['ws', 'sse'] })
     const search = (transport: TransportName, maxLoad: number): NonNullable<RunResult['capacity']>[number] => ({

@@ -32,6 +32,11 @@ export interface VerdictCell {
   readonly tiedOnCostWith: readonly TransportName[]
   /** True when this cell is in the group tied with the cheapest one, among which latency chose best. */
   readonly inCostTie: boolean
+  /**
+   * True for best and for each transport tied with it on cost whose p99 interval overlaps best's too:
+   * the run cannot tell them apart on either, so there is no pick between them (only with ≥ 2 rounds).
+   */
+  readonly inFullTie: boolean
   /** Why the cell is poor or has no verdict; how best was chosen; empty otherwise. */
   readonly reasons: readonly string[]
 }
@@ -52,7 +57,7 @@ export function verdictRulesText (): string[] {
     `fits: the transport meets the workload's SLO at the workload's load (median p99 over valid rounds at most the SLO's p99), lost no message (what a client cut as a slow consumer missed after it stopped reading does not count), delivered at least ${minDeliveredPct}% of the target rate (median over rounds), and has a capacity headroom of at least ${minHeadroom}×.`,
     'Headroom = the highest load a capacity search of that workload and transport passed ÷ the workload\'s load, when the run has such a search ("at least" when the search ended before a limit); otherwise it is projected as 1 ÷ the share of the server\'s cores busy at the workload\'s load (CPU only), and the cell says which.',
     `best: among the transports that fit, the cheapest per ${USERS_PER_COST.toLocaleString('en-US')} users: the fewest server cores at the workload's per-user rate (server CPU at the offered load, without the publisher clock's precision cost, scaled from the round's clients; median over valid rounds). Memory per connection and egress are shown beside it.`,
-    'Ties: a transport whose interval of cores per 10,000 users overlaps the cheapest one\'s costs the same as far as this run can tell; the cell says so, and among the tied the lowest median p99 is best. With one round there is no interval and the cost ranking is unconfirmed.',
+    'Ties: a transport whose interval of cores per 10,000 users overlaps the cheapest one\'s costs the same as far as this run can tell; the cell says so, and among the tied the lowest median p99 is best — unless their p99 intervals overlap too: then the run cannot tell them apart at all, and the cell and the first screen name them together as a tie, with no pick between them (best is only the one listed first). With one round there is no interval and the cost ranking is unconfirmed.',
     `poor: a transport that misses the SLO, the ${minHeadroom}× headroom, loses messages or does not keep up; the cell says which and by how much.`,
   ]
 }
@@ -101,13 +106,15 @@ export function decideScenario (summary: ScenarioSummary, config: ScenarioConfig
   const cheapest = [...fitting].sort((a, b) => coresOf(a).median - coresOf(b).median)[0]
   const tied = cheapest === undefined ? [] : fitting.filter((j) => overlaps(coresOf(j), coresOf(cheapest)))
   const best = [...tied].sort((a, b) => a.t.metrics.p99.median - b.t.metrics.p99.median || coresOf(a).median - coresOf(b).median)[0]
+  // latency breaks a cost tie only where it can tell the tied apart: with overlapping p99 intervals it cannot
+  const fullTie = best === undefined || coresOf(best).n < 2 ? [] : tied.filter((j) => j !== best && overlaps(j.t.metrics.p99, best.t.metrics.p99))
   const cells = judged.map(({ t, cost, headroom, reasons }): VerdictCell => {
     const p99 = t.metrics.p99
     const base = { transport: t.transport, p99, sloP99Us, ratioToSlo: p99.median / sloP99Us, cost, headroom }
     if (t.validRounds === 0) {
-      return { ...base, fit: 'no verdict', tiedOnCostWith: [], inCostTie: false, reasons: [`no valid rounds (${t.invalidRounds.length} INVALID)`] }
+      return { ...base, fit: 'no verdict', tiedOnCostWith: [], inCostTie: false, inFullTie: false, reasons: [`no valid rounds (${t.invalidRounds.length} INVALID)`] }
     }
-    if (reasons.length > 0) return { ...base, fit: 'poor', tiedOnCostWith: [], inCostTie: false, reasons }
+    if (reasons.length > 0) return { ...base, fit: 'poor', tiedOnCostWith: [], inCostTie: false, inFullTie: false, reasons }
     const mine = fitting.find((j) => j.t === t)
     const tiedOnCostWith = mine === undefined ? [] : fitting.filter((j) => j !== mine && overlaps(coresOf(j), coresOf(mine))).map((j) => j.t.transport)
     if (best !== undefined && t === best.t) {
@@ -118,19 +125,26 @@ export function decideScenario (summary: ScenarioSummary, config: ScenarioConfig
         fit: 'best',
         tiedOnCostWith,
         inCostTie: isTie,
+        inFullTie: fullTie.length > 0,
         reasons: [
-          ...(isTie ? [`tie on cost with ${tied.filter((j) => j !== best).map((j) => j.t.transport).join(', ')} (intervals overlap): the lowest p99 of them`] : []),
+          ...(fullTie.length > 0
+            ? [`tie on cost and p99 with ${fullTie.map((j) => j.t.transport).join(', ')} (both intervals overlap): no pick between them; listed first for the lower median p99`]
+            : isTie ? [`tie on cost with ${tied.filter((j) => j !== best).map((j) => j.t.transport).join(', ')} (intervals overlap): the lowest p99 of them`] : []),
           ...(oneRound ? ['one round: no interval, the cost ranking is unconfirmed (run --rounds 3 or more)'] : []),
         ],
       }
     }
     const isTiedWithBest = best !== undefined && tied.includes(mine as typeof judged[number])
+    const isFullTie = fullTie.includes(mine as typeof judged[number])
     return {
       ...base,
       fit: 'fits',
       tiedOnCostWith,
       inCostTie: isTiedWithBest,
-      reasons: isTiedWithBest ? [`tie on cost with ${best?.t.transport ?? ''} (intervals overlap); higher p99`] : [],
+      inFullTie: isFullTie,
+      reasons: isFullTie
+        ? [`tie on cost and p99 with ${best?.t.transport ?? ''} (both intervals overlap): no pick between them`]
+        : isTiedWithBest ? [`tie on cost with ${best?.t.transport ?? ''} (intervals overlap); higher p99`] : [],
     }
   })
   return { scenario: summary.scenario, sloP99Us, best: best?.t.transport ?? null, cells }
