@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { forkableEntry, LOADGEN_NODE_FLAGS } from './bundle.ts'
+import { forkableEntry, loadgenNodeFlags } from './bundle.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -16,8 +16,7 @@ describe('forkableEntry', () => {
     expect(server.path).toMatch(new RegExp(`feedbench-bundle-${process.pid}-[^/]+/servers/main\\.mjs$`))
     expect(existsSync(server.path) && existsSync(`${server.path}.map`) && existsSync(client.path)).toBe(true)
     expect(server.execArgv).toEqual(['--enable-source-maps', '--expose-gc'])
-    // the server runs with Node's defaults (it is what is measured); the generators with the instrument's flags
-    expect(client.execArgv).toEqual(['--enable-source-maps', ...LOADGEN_NODE_FLAGS])
+    expect(client.execArgv).toEqual(['--enable-source-maps'])
     expect(forkableEntry('servers/main.ts').path).toBe(server.path)
     expect(existsSync(orphan)).toBe(false)
     const other = forkableEntry('bench/raw-server.ts')
@@ -25,8 +24,10 @@ describe('forkableEntry', () => {
     expect(other.execArgv[0]).toBe('--import')
   })
 
-  it('starts a remote load generator (npm run loadgen) with the same Node flags as a forked one', () => {
-    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
-    for (const flag of LOADGEN_NODE_FLAGS) expect(scripts.loadgen).toContain(` ${flag} `)
+  it('gives the polling transports\' generators a 64 MB young generation, and ws and sse V8\'s default', () => {
+    expect(loadgenNodeFlags('long-poll')).toEqual(['--max-semi-space-size=64'])
+    expect(loadgenNodeFlags('poll')).toEqual(['--max-semi-space-size=64'])
+    expect(loadgenNodeFlags('ws')).toEqual([])
+    expect(loadgenNodeFlags('sse')).toEqual([])
   })
 })

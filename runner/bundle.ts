@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildSync } from 'esbuild'
+import type { TransportName } from '../core/wire-protocol.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TSX_LOADER = import.meta.resolve('tsx')
@@ -11,15 +12,19 @@ const TSX_LOADER = import.meta.resolve('tsx')
 const BUNDLED_ENTRIES = ['servers/main.ts', 'clients/main.ts']
 
 /**
- * Node flags of every load generator (forked here; `npm run loadgen` passes the same in package.json).
- * A young generation of up to 64 MB per semi-space: a generator holds one request, parser and batch per
+ * Node flags of a forked Node load generator of `transport`. The polling transports' generators get a
+ * young generation of up to 64 MB per semi-space: a generator holds one request, parser and batch per
  * held poll, and a fan-out answers thousands of them at once. With V8's default (16 MB) those objects
- * outlive a scavenge, are promoted, and old-generation collections stall the event loop in the middle
- * of a burst: at 3,363 long-poll clients the generator's event-loop delay p99 was 57 ms with the
- * default and the search stopped at the generator; with 64 MB it reached 4,000 clients and stopped at
- * the server's full core (README, "The instrument").
+ * outlive a scavenge, are promoted, and old-generation collections stall the event loop mid-burst: at
+ * 4,000 long-poll clients the generator's event-loop delay p99 was 37–83 ms with the default and 33–53 ms
+ * with 64 MB, and the capacity search reached the server's full core instead of stopping at the
+ * generator. ws and sse keep V8's default: at 16,000 ws connections the larger young generation made the
+ * delay worse (p99 median 57 ms in 7 rounds against 31 ms in 5). README, "A load generator cheaper than
+ * the server".
  */
-export const LOADGEN_NODE_FLAGS = ['--max-semi-space-size=64'] as const
+export function loadgenNodeFlags (transport: TransportName): string[] {
+  return transport === 'long-poll' || transport === 'poll' ? ['--max-semi-space-size=64'] : []
+}
 
 let bundleDir: string | undefined
 const PREFIX = 'feedbench-bundle-'
@@ -28,9 +33,8 @@ const PREFIX = 'feedbench-bundle-'
 export function forkableEntry (entry: string): { path: string, execArgv: string[] } {
   if (!BUNDLED_ENTRIES.includes(entry)) return { path: join(ROOT, entry), execArgv: ['--import', TSX_LOADER] }
   bundleDir ??= buildBundles()
-  // the server may be asked to collect garbage before its idle-memory readings (GET /_feedbench/stats?settle=1);
-  // it runs with Node's defaults otherwise: it is what is measured. The load generator is the instrument.
-  const execArgv = entry.startsWith('servers/') ? ['--enable-source-maps', '--expose-gc'] : ['--enable-source-maps', ...LOADGEN_NODE_FLAGS]
+  // the server may be asked to collect garbage before its idle-memory readings (GET /_feedbench/stats?settle=1)
+  const execArgv = entry.startsWith('servers/') ? ['--enable-source-maps', '--expose-gc'] : ['--enable-source-maps']
   return { path: join(bundleDir, entry.replace(/\.ts$/, '.mjs')), execArgv }
 }
 

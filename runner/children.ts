@@ -26,10 +26,11 @@ export interface ForkedChild<Out> extends Child<Out> {
  * Forks `entry` (a .ts file relative to the repo root; see forkableEntry) with IPC and piped stderr,
  * on `cpus` when given (started under taskset, so all its threads stay there).
  */
-export function forkChild<Out extends { type: string }> (entry: string, args: readonly string[], label: string, cpus: readonly number[] | null = null): ForkedChild<Out> {
+export function forkChild<Out extends { type: string }> (entry: string, args: readonly string[], label: string, cpus: readonly number[] | null = null,
+  nodeFlags: readonly string[] = []): ForkedChild<Out> {
   const { path, execArgv } = forkableEntry(entry)
   const proc = fork(path, args, {
-    ...pinnedExec(cpus, execArgv),
+    ...pinnedExec(cpus, [...execArgv, ...nodeFlags]),
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
   })

@@ -6,6 +6,7 @@ import { errors } from '../core/errors.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import { PLAIN_HTTP1, type WireVariant } from '../core/wire-variant.ts'
 import { forkChild, type Child } from './children.ts'
+import { loadgenNodeFlags } from './bundle.ts'
 import { ControlClient } from './control-client.ts'
 import type { CpuPinning } from './cpu-pinning.ts'
 import type { RemoteLoadgens } from './coordinator.ts'
@@ -92,7 +93,8 @@ export function forkRoundProcesses (plan: RoundPlan): RoundProcesses {
   const { scenario, transport } = plan
   const workers = splitClients(plan, '').length
   const loadgens = plan.remote?.children(workers) ?? Array.from({ length: workers }, (_, w) =>
-    forkChild<LoadgenToRunner>(LOADGEN_ENTRIES[plan.clientsIn ?? 'node'], [], `load generator ${w} (${scenario.name}, ${transport}${plan.clientsIn === 'chromium' ? ', chromium' : ''})`, plan.cpus?.loadgens ?? null))
+    forkChild<LoadgenToRunner>(LOADGEN_ENTRIES[plan.clientsIn ?? 'node'], [], `load generator ${w} (${scenario.name}, ${transport}${plan.clientsIn === 'chromium' ? ', chromium' : ''})`,
+      plan.cpus?.loadgens ?? null, plan.clientsIn === 'chromium' ? [] : loadgenNodeFlags(transport)))
   const server = plan.target === null ? startServer(plan, '0') : null
   // a failed start is reported by whoever awaits it (runRound), or dropped with the processes
   server?.catch(() => {})
