@@ -95,7 +95,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --workers N          load-generator processes (default: 1, leaving a core for the server)
   --server-cpus LIST   cores of the server, e.g. 0 or 0-1; the load generators share the others
                        (default: the first core the run may use; none: pin nothing)
-  --quick              CI-sized run: 1 round, 2 s windows
+  --quick              CI-sized run: 1 round, 2 s windows (after each scenario's own warm-up)
   --profile ci         regression-gate run: ${BENCH_PROFILES.ci.rounds} rounds, ${BENCH_PROFILES.ci.durationMs} ms windows after ${BENCH_PROFILES.ci.warmupMs} ms warm-up
                        (--rounds, --duration, --warmup still win)
   --inject-delay-us N  TEST MODE ONLY (${TEST_MODE_ENV}=1): the server delays every published batch
@@ -192,7 +192,8 @@ export function parseBenchArgs (argv: readonly string[], env: NodeJS.ProcessEnv 
       'only with servers the runner starts, not with --target (the runner makes the certificate the clients trust)')
   }
   const overrides: Record<string, unknown> = {}
-  if (quick) Object.assign(overrides, { durationMs: 2_000, warmupMs: 500 })
+  // the scenario's own warm-up stays: at 1,000 connections the first second still pays for JIT
+  if (quick) Object.assign(overrides, { durationMs: 2_000 })
   if (profile !== null) Object.assign(overrides, { durationMs: BENCH_PROFILES[profile].durationMs, warmupMs: BENCH_PROFILES[profile].warmupMs })
   if (v.duration !== undefined) overrides.durationMs = parseDurationMs('--duration', v.duration)
   if (v.warmup !== undefined) overrides.warmupMs = parseDurationMs('--warmup', v.warmup)
