@@ -1,5 +1,7 @@
 import type { TransportName } from '../core/wire-protocol.ts'
+import type { RunResult } from '../results/schema.ts'
 import type { ScenarioSummary, TransportSummary } from '../results/summary.ts'
+import { checkTabsClaim } from './browser-pages.ts'
 import { formatBytes, formatUs } from './format.ts'
 
 /** What the run says about a claim. */
@@ -133,6 +135,12 @@ const CLAIMS: readonly ClaimDefinition[] = [
     },
   },
 ]
+
+/** Every claim checked from a run's rounds: the common claims, and the six-connection claim when the run has browser tabs to decide it. */
+export function checkRoundClaims (result: RunResult, summaries: readonly ScenarioSummary[]): ClaimCheck[] {
+  const tabs = checkTabsClaim(result)
+  return [...checkClaims(summaries), ...(tabs === undefined ? [] : [tabs])]
+}
 
 /** Checks every claim against the run's summaries. */
 export function checkClaims (summaries: readonly ScenarioSummary[]): ClaimCheck[] {

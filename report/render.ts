@@ -4,14 +4,14 @@ import { listInvalidRounds, summarizeRun, type ScenarioSummary } from '../result
 import { CLIENT_SCRIPT, STYLES, chartJsSource, cspHash } from './assets.ts'
 import { PERCENTILE_TICKS, scenarioCharts } from './charts.ts'
 import { capacityHtml } from './capacity.ts'
-import { checkClaims } from './claims.ts'
+import { checkRoundClaims } from './claims.ts'
 import { baselineHtml, contextHtml } from './context.ts'
 import { scenarioEvidenceHtml } from './evidence.ts'
 import { variantText } from './format.ts'
 import { embedJson, html } from './html.ts'
 import { robustnessHtml } from './robustness.ts'
 import { bannersHtml, claimsHtml, verdictHtml } from './sections.ts'
-import { browserPagesHtml, checkTabsClaim } from './browser-pages.ts'
+import { browserPagesHtml } from './browser-pages.ts'
 import { decideVerdicts } from './verdict.ts'
 import { firstScreenHtml, firstScreenSentences } from './first-screen.ts'
 import { mapCharts, mapHtml } from './map.ts'
@@ -38,8 +38,7 @@ export function renderReport (result: RunResult, options: RenderOptions = {}): s
   const invalid = listInvalidRounds(result)
   const verdicts = decideVerdicts(result, summaries)
   // a map run has no rounds: its claims are the ones re-checked across the map
-  const tabs = checkTabsClaim(result)
-  const claims = [...(result.map === undefined || result.rounds.length > 0 ? checkClaims(summaries) : []), ...(tabs === undefined ? [] : [tabs]),
+  const claims = [...(result.map === undefined || result.rounds.length > 0 ? checkRoundClaims(result, summaries) : []),
     ...(result.map === undefined ? [] : checkMapClaims(result.map))]
   const isFixture = result.runId.startsWith(FIXTURE_PREFIX)
   const charts = summaries.map((s, i) => scenarioCharts(s, i, baseSummaries.find((b: ScenarioSummary) => b.scenario === s.scenario)))

@@ -1,8 +1,8 @@
 import { variantLabel } from '../core/wire-variant.ts'
 import { variantOf, type MapResult, type RunResult } from '../results/schema.ts'
 import { listInvalidRounds, listRerunRounds, summarizeRun, type TransportSummary } from '../results/summary.ts'
-import { browserPageTable, checkTabsClaim } from './browser-pages.ts'
-import { checkClaims } from './claims.ts'
+import { browserPageTable } from './browser-pages.ts'
+import { checkRoundClaims } from './claims.ts'
 import { describePinning, instrumentRows } from './instrument.ts'
 import { formatBytes, formatCores, formatNumber, formatUs } from './format.ts'
 import { faultTable, rampOf, rampTable, rampVerdictText, skippedReason, transportsOf } from './robustness.ts'
@@ -106,8 +106,7 @@ export function renderTerminalSummary (result: RunResult): string {
   const pages = browserPageTable(result)
   if (pages.rows.length > 0) lines.push('', 'Browser pages (clients in Chromium; first message after the run started, received, page clock bound):', formatTable(pages.headers, pages.rows))
   lines.push('', 'Claims:')
-  const tabs = checkTabsClaim(result)
-  for (const c of [...checkClaims(summaries), ...(tabs === undefined ? [] : [tabs])]) lines.push(`  ${c.status.padEnd(19)} ${c.claim}`)
+  for (const c of checkRoundClaims(result, summaries)) lines.push(`  ${c.status.padEnd(19)} ${c.claim}`)
   const reruns = listRerunRounds(result)
   if (reruns.length > 0) {
     lines.push('', `Rounds run once more (${reruns.length}): their load generator saturated and nothing was lost; the next attempt replaces them, they are left out of every figure:`)
