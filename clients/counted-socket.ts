@@ -12,19 +12,29 @@ export interface SocketTarget {
   readonly alpn?: readonly string[] | undefined
 }
 
+// one read buffer for every plain-TCP client socket of this process that reads through onRead: reads run
+// one at a time on this thread, and each callback is done with the bytes before it returns
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024)
+
 /**
  * Opens one client connection and hands its TCP socket to the byte counter before the first byte: the
  * TLS handshake, record headers and MACs are then counted as the user pays them. A TLSSocket's own
  * bytesRead / bytesWritten count plaintext, so TLS is layered here over a net.Socket we hold, and that
  * net.Socket is what is counted. Returns the socket the protocol speaks over (TLS or TCP), connecting.
+ * onRead, when given, receives every chunk read (instead of 'data' listeners); see sharedReadBuffer.
  */
-export function openCountedSocket (target: SocketTarget, bytes: ByteCounter): Socket | TLSSocket {
+export function openCountedSocket (target: SocketTarget, bytes: ByteCounter, onRead?: (chunk: Buffer) => void): Socket | TLSSocket {
   const host = target.hostname.replace(/^\[|\]$/g, '')
-  const tcp = netConnect({ host, port: target.port })
+  const isPlain = target.caPem === undefined
+  // with onRead, a plain socket reads into the shared buffer and hands the bytes straight to onRead (no
+  // Buffer per read, no stream 'data' event): the caller must copy whatever it keeps past the call
+  const tcp = isPlain && onRead !== undefined
+    ? netConnect({ host, port: target.port, onread: { buffer: sharedReadBuffer, callback: (n) => { onRead(sharedReadBuffer.subarray(0, n)); return true } } })
+    : netConnect({ host, port: target.port })
   tcp.setNoDelay(true)
   bytes.track(tcp)
-  if (target.caPem === undefined) return tcp
-  return tlsConnect({
+  if (isPlain) return tcp
+  const tls = tlsConnect({
     socket: tcp,
     ca: target.caPem,
     // the certificate names the IP; SNI may not carry an IP address (RFC 6066 §3), checkServerIdentity uses host
@@ -32,6 +42,8 @@ export function openCountedSocket (target: SocketTarget, bytes: ByteCounter): So
     ...(isIP(host) === 0 ? { servername: host } : {}),
     ...(target.alpn === undefined ? {} : { ALPNProtocols: [...target.alpn] }),
   })
+  if (onRead !== undefined) tls.on('data', onRead)
+  return tls
 }
 
 /** Resolves once the socket can carry the protocol (TCP connected, or TLS handshake done); rejects on error or timeout. */

@@ -5,6 +5,7 @@ import { openCountedSocket, whenConnected } from './counted-socket.ts'
 import { ReadGate } from './read-gate.ts'
 import { nowUs } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
+import { sendsUpstream } from '../core/streams.ts'
 import { PATHS } from '../core/wire-protocol.ts'
 import { Http1Lane, type ResponseHandler } from './http1-client.ts'
 
@@ -56,6 +57,9 @@ class H1Client implements HttpClient {
     const lane = { timeoutMs: options.config.clientTimeoutMs, bytes: options.bytes, caPem: options.caPem }
     this.down = new Http1Lane(options.baseUrl, lane)
     this.up = new Http1Lane(options.baseUrl, lane)
+    // open while the page is: a round's window then sees steady-state POSTs on a kept-alive connection,
+    // not each client's first one paying a TCP handshake (in a 5 s round most POSTs would be first ones)
+    if (sendsUpstream(options.config.pattern)) this.up.preconnect()
   }
 
   get (path: string, headers: Readonly<Record<string, string>>, handler: ResponseHandler): void {
@@ -210,7 +214,8 @@ export function getText (client: HttpClient, path: string): Promise<TextAnswer> 
         statusCode = status
         chunks = []
       },
-      onData (chunk) { chunks.push(chunk) },
+      // a copy: the chunk's bytes are the lane's read buffer, reused by the next read
+      onData (chunk) { chunks.push(Buffer.from(chunk)) },
       onEnd () {
         const recvUs = nowUs()
         const body = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks)

@@ -19,7 +19,7 @@ import { openCountedSocket } from './counted-socket.ts'
 export interface ResponseHandler {
   /** Status and the headers the client needs (lower-case names; content-type only). */
   onHead (statusCode: number, contentType: string): void
-  /** A piece of the body, as it arrives (chunk framing removed). */
+  /** A piece of the body, as it arrives (chunk framing removed); its bytes are valid during the call only (the read buffer is reused). */
   onData (chunk: Buffer): void
   /** The body is complete; the socket is free for the next request. */
   onEnd (): void
@@ -112,7 +112,8 @@ export class ResponseParser {
     while (this.framing === undefined) {
       const end = this.findHeadEnd(rest)
       if (end < 0) {
-        this.head.push(rest)
+        // a copy: `data` may be a read buffer that the next read overwrites
+        this.head.push(Buffer.from(rest))
         this.headBytes += rest.length
         if (this.headBytes > MAX_HEAD_BYTES) throw new errors.BENCH_ERR_PROTOCOL('http', `response head larger than ${MAX_HEAD_BYTES} bytes`)
         return null
@@ -203,12 +204,16 @@ export class ResponseParser {
           if (this.sizeLine.length > 1024) throw new errors.BENCH_ERR_PROTOCOL('http', 'chunk size line longer than 1024 bytes')
           return null
         }
-        const line = (this.sizeLine + data.toString('latin1', i, nl)).replace(/\r$/, '')
+        let size = this.sizeLine === '' ? hexSize(data, i, nl) : -1
+        if (size < 0) {
+          // a size line split across reads, with an extension, or malformed: the general path
+          const line = (this.sizeLine + data.toString('latin1', i, nl)).replace(/\r$/, '')
+          const m = /^([0-9a-fA-F]{1,12})(?:;.*)?$/.exec(line)
+          if (m === null) throw new errors.BENCH_ERR_PROTOCOL('http', `malformed chunk size ${JSON.stringify(line.slice(0, 40))}`)
+          size = parseInt(m[1] as string, 16)
+        }
         this.sizeLine = ''
         i = nl + 1
-        const m = /^([0-9a-fA-F]{1,12})(?:;.*)?$/.exec(line)
-        if (m === null) throw new errors.BENCH_ERR_PROTOCOL('http', `malformed chunk size ${JSON.stringify(line.slice(0, 40))}`)
-        const size = parseInt(m[1] as string, 16)
         if (size === 0) this.isInTrailer = true
         else this.chunkLeft = size
         continue
@@ -229,6 +234,20 @@ export class ResponseParser {
     this.isDone = true
     this.handler.onEnd()
   }
+}
+
+/** The chunk size on data[start, nl) when it is 1–12 hex digits then CR (the common line), else −1. */
+function hexSize (data: Buffer, start: number, nl: number): number {
+  const end = nl - 1
+  if (end <= start || end - start > 12 || data[end] !== 0x0d) return -1
+  let size = 0
+  for (let j = start; j < end; j++) {
+    const c = data[j] as number
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1
+    if (digit < 0) return -1
+    size = size * 16 + digit
+  }
+  return size
 }
 
 // Requests written after the reads of this turn of the event loop, at most this many per turn.
@@ -316,6 +335,12 @@ export class Http1Lane {
     socket.setTimeout(this.options.timeoutMs)
   }
 
+  /** Opens the connection ahead of the first request; idle, it has no timeout until a request is in flight. */
+  preconnect (): void {
+    if (this.isDestroyed || this.socket !== undefined) return
+    this.open().setTimeout(0)
+  }
+
   /** Stops reading the socket (the server's writes back up into its buffers, as with a frozen reader). */
   pause (): void {
     this.isPaused = true
@@ -337,12 +362,12 @@ export class Http1Lane {
 
   private open (): Socket {
     // counted at the TCP socket, below TLS when there is TLS (what a user pays)
-    const socket = openCountedSocket({ hostname: this.host, port: this.port, caPem: this.isTls ? this.options.caPem : undefined, alpn: ['http/1.1'] }, this.options.bytes)
+    // a socket this lane has dropped (or replaced) speaks for no request any more
+    const socket = openCountedSocket({ hostname: this.host, port: this.port, caPem: this.isTls ? this.options.caPem : undefined, alpn: ['http/1.1'] },
+      this.options.bytes, (data) => { if (this.socket === socket) this.onData(socket, data) })
     socket.setTimeout(this.options.timeoutMs)
     this.socket = socket
     if (this.isPaused) socket.pause()
-    // a socket this lane has dropped (or replaced) speaks for no request any more
-    socket.on('data', (data: Buffer) => { if (this.socket === socket) this.onData(socket, data) })
     socket.on('timeout', () => {
       if (this.socket !== socket) return
       this.fail(new errors.BENCH_ERR_TIMEOUT('http response (client timeout: nothing arrived)', this.options.timeoutMs))

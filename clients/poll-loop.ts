@@ -1,6 +1,7 @@
 import type { ClientConnectOptions, ClientConnection } from '../core/adapters.ts'
 import type { PollBatch } from '../core/envelope.ts'
 import { sleep } from '../core/clock.ts'
+import { pollPhaseMs } from '../core/random.ts'
 import { errors } from '../core/errors.ts'
 import { downstreamPath } from '../core/wire-protocol.ts'
 import { createHttpClient, getText, httpConnection } from './http-pool.ts'
@@ -45,7 +46,8 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
     epoch = batch.epoch
   }
 
-  const startMs = performance.now()
+  // fixed-rate polls after the first go at startMs + phase + k × interval
+  const startMs = performance.now() + pollPhaseMs(clientId, pacing.intervalMs)
   try {
     await pollOnce(true)
   } catch (err) {

@@ -3,6 +3,7 @@ import type { GapNotice, PollBatch, UpstreamMessage } from '../../core/envelope.
 import type { TransportName } from '../../core/wire-protocol.ts'
 import { isGap, parseDownstream } from '../../core/envelope.ts'
 import { errors } from '../../core/errors.ts'
+import { pollPhaseMs } from '../../core/random.ts'
 import { downstreamPath, PATHS } from '../../core/wire-protocol.ts'
 import { causalRecvUs, nowUs, sleep } from './page-clock.ts'
 
@@ -134,7 +135,8 @@ function pollingClient (name: TransportName, path: string, intervalMsOf: (option
         epoch = batch.epoch
       }
 
-      const startMs = performance.now()
+      // fixed-rate polls after the first go at startMs + phase + k × interval
+      const startMs = performance.now() + pollPhaseMs(clientId, intervalMs)
       await pollOnce(true)
       const loop = (async () => {
         for (let k = 1; !abort.signal.aborted; k++) {
