@@ -45,6 +45,8 @@ export interface ReportInput {
   /** Time to recover from dropped connections (µs); absent or empty when none dropped. */
   readonly recoverTime?: LatencyRecorder
   readonly process: ProcessStats
+  /** CPU µs over the measured window, when it was over before the round ended. */
+  readonly windowCpuUs?: number | undefined
   /** Lag of upstream sends behind their schedule (undefined: the pattern sends nothing upstream). */
   readonly upstreamLag: LatencyRecorder | undefined
 }
@@ -130,6 +132,7 @@ export function buildLoadgenReport (input: ReportInput): LoadgenReport {
     bytes: sumWireBytes(slots.map((s) => s.bytes.snapshot())),
     payloadBytesReceived: recorder.payloadBytesReceived,
     process: input.process,
+    ...(input.windowCpuUs === undefined ? {} : { windowCpuUs: input.windowCpuUs }),
     saturation: saturationReasons(input.process, lagP99Us, counters.readerCuts),
   }
 }

@@ -48,6 +48,8 @@ export class LoadSession {
   // after it, and the next round's processes starting meanwhile, are not the load generator's load
   private runEndTimer: NodeJS.Timeout | undefined
   private runStats: ProcessStats | undefined
+  /** CPU µs (user + system) at the measured window's start and end, and the timers that read them. */
+  private windowCpu: { start?: number | undefined, end?: number | undefined, timers: NodeJS.Timeout[] } = { timers: [] }
   private isStarted = false
   private isFinishing = false
   /** Server clock − this process's clock, µs (0 on the server's host). */
@@ -106,6 +108,12 @@ export class LoadSession {
     // t0 is on the server's clock; timers and the upstream schedule run on this process's
     const localT0Us = started.t0Us - this.clockOffsetUs
     this.runEndTimer = setTimeout(() => { this.runStats = this.monitor.snapshot() }, Math.max(0, (localT0Us + runMs * 1000 - nowUs()) / 1000))
+    const localWindowStartUs = windowStartUs - this.clockOffsetUs
+    for (const timer of this.windowCpu.timers) clearTimeout(timer)
+    this.windowCpu = { timers: [] }
+    this.windowCpu.timers.push(
+      setTimeout(() => { this.windowCpu.start = this.monitor.cpuNowUs() }, Math.max(0, (localWindowStartUs - nowUs()) / 1000)),
+      setTimeout(() => { this.windowCpu.end = this.monitor.cpuNowUs() }, Math.max(0, (localWindowStartUs + scenario.durationMs * 1000 - nowUs()) / 1000)))
     if (this.slots.some((s) => s.isSlow)) {
       this.freezeTimer = setTimeout(() => { this.freeze() }, Math.max(0, (windowStartUs - this.clockOffsetUs - nowUs()) / 1000))
     }
@@ -129,7 +137,9 @@ export class LoadSession {
     this.isFinishing = true
     clearTimeout(this.freezeTimer)
     clearTimeout(this.runEndTimer)
+    for (const timer of this.windowCpu.timers) clearTimeout(timer)
     const runStats = this.runStats ?? this.monitor.snapshot()
+    const { start, end } = this.windowCpu
     for (const slot of this.slots) if (slot.isFrozen) slot.conn?.resumeReading?.()
     const deadlineUs = nowUs() + this.job.scenario.drainMs * 1000
     while (nowUs() < deadlineUs && !hasSeenAll(this.slots, stopped)) await sleep(DRAIN_POLL_MS, this.abort.signal)
@@ -142,6 +152,7 @@ export class LoadSession {
       counters: this.counters,
       recoverTime: this.recoverTime,
       process: runStats,
+      windowCpuUs: start === undefined || end === undefined ? undefined : end - start,
       upstreamLag: this.upstream?.lag,
     })
   }
@@ -151,6 +162,7 @@ export class LoadSession {
     this.abort.abort()
     clearTimeout(this.freezeTimer)
     clearTimeout(this.runEndTimer)
+    for (const timer of this.windowCpu.timers) clearTimeout(timer)
     this.upstream?.stop()
     this.monitor.close()
     await Promise.all(this.slots.map(async (slot) => {

@@ -22,6 +22,25 @@ export interface ServerInfo {
 /** POST /_feedbench/run body: start publishing (broadcast / per-client) or accepting upstream, for durationMs. */
 export interface RunRequest {
   readonly durationMs: number
+  /** The measured window, ms after t0: the server then reports its CPU over it (RunStopped.window). */
+  readonly window?: MeasuredWindow
+}
+
+/** The measured window of a run, ms after its t0 (the warm-up ends at startMs). */
+export interface MeasuredWindow {
+  readonly startMs: number
+  readonly endMs: number
+}
+
+/**
+ * A process's CPU over the measured window only, µs (user + system): the warm-up (JIT, first
+ * allocations) and the tail after the window stay out, so a figure per delivery in the window is the
+ * steady state's.
+ */
+export interface WindowCpu {
+  readonly cpuUs: number
+  /** Of cpuUs, the publisher clock's busy-wait and worker-thread wake-ups: the cost of precision, not of messages. */
+  readonly precisionCpuUs: number
 }
 
 /** POST /_feedbench/run answer. */
@@ -49,6 +68,8 @@ export interface RunStopped {
   readonly publisherSpinUs?: number
   /** CPU µs the publisher clock's worker thread used during the run (its wake-ups): with the spin, the cost of precision, not of messages. */
   readonly publisherWorkerCpuUs?: number
+  /** The server's CPU over the measured window, when the run request named one and the window was over before stop. */
+  readonly window?: WindowCpu
 }
 
 /** GET /_feedbench/clock answer: the server's monotonic clock (core/clock.ts nowUs) when it answered. */
@@ -140,6 +161,8 @@ export interface LoadgenReport {
   readonly bytes: WireBytes
   /** Payload bytes of all messages received (downstream), for overhead = wire − payload. */
   readonly payloadBytesReceived: number
+  /** This process's CPU (user + system) over the measured window only, µs; absent when the round ended before the window did. */
+  readonly windowCpuUs?: number
   readonly process: ProcessStats
   /** Why this generator cannot be trusted for this round (empty when it can). */
   readonly saturation: readonly string[]

@@ -36,6 +36,12 @@ export class ProcessMonitor {
     }
   }
 
+  /** This process's CPU time so far (user + system), µs; undefined where it cannot be read. */
+  cpuNowUs (): number | undefined {
+    const cpu = process.cpuUsage()
+    return cpu.user + cpu.system
+  }
+
   /** Stops the event-loop delay timer. */
   close (): void {
     this.loopDelay.disable()

@@ -85,7 +85,7 @@ export const RoundResultSchema = Type.Object({
     slowConsumerCuts: Int(),
     published: Int(),
     upstreamReceived: Int(),
-    cpuUsPerMessage: Num('server CPU (user + system) µs per delivered message, less the publisher\'s busy-wait (publisherSpinUs)'),
+    cpuUsPerMessage: Num('server CPU (user + system) µs per delivered message over the measured window (CPU in the window ÷ deliveredInWindow; the whole run ÷ messages received when the window was not measured: a restarted server), less the publisher clock\'s busy-wait and worker'),
     /** Publish time − scheduled time of every message the server published in the run: the harness's own timer error. */
     publishLag: Type.Optional(Type.Object({
       histogram: Type.String({ description: 'publish − schedule, µs, compressed base64' }),
@@ -104,7 +104,7 @@ export const RoundResultSchema = Type.Object({
   }, { additionalProperties: false }),
   loadgens: Type.Array(ProcessStatsSchema),
   /** Load-generator CPU (user + system, all its processes) µs per delivered message: must stay below the server's for the round to measure the server. */
-  loadgenCpuUsPerMessage: Type.Optional(Num('load-generator CPU µs per delivered message')),
+  loadgenCpuUsPerMessage: Type.Optional(Num('load-generator CPU µs per delivered message, over the measured window as for server.cpuUsPerMessage (whole run for browser generators)')),
   /** The server the runner started was killed and replaced during the round (faults.restartAtMs). */
   restart: Type.Optional(Type.Object({
     atMs: Int('ms after the run started at which the server was killed (SIGKILL)'),

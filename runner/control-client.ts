@@ -1,5 +1,5 @@
 import { Agent, fetch as undiciFetch } from 'undici'
-import type { RunStarted, RunStopped, ServerInfo, ServerStats } from '../core/control.ts'
+import type { MeasuredWindow, RunStarted, RunStopped, ServerInfo, ServerStats } from '../core/control.ts'
 import { errors } from '../core/errors.ts'
 import { PATHS } from '../core/wire-protocol.ts'
 
@@ -23,9 +23,9 @@ export class ControlClient {
     }
   }
 
-  /** Starts publishing / accepting upstream for durationMs. */
-  run (durationMs: number): Promise<RunStarted> {
-    return this.call<RunStarted>('POST', PATHS.controlRun, { durationMs })
+  /** Starts publishing / accepting upstream for durationMs; with a window, the server reports its CPU over it at stop. */
+  run (durationMs: number, window?: MeasuredWindow): Promise<RunStarted> {
+    return this.call<RunStarted>('POST', PATHS.controlRun, window === undefined ? { durationMs } : { durationMs, window })
   }
 
   /** Stops the run; returns what each stream published. */

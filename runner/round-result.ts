@@ -48,6 +48,16 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
   // precision; it is not work per message, so it is measured and kept out
   const precisionCpuUs = (stopped.publisherSpinUs ?? 0) + (stopped.publisherWorkerCpuUs ?? 0)
   const serverCpuUs = Math.max(0, server.process.cpuUserUs + server.process.cpuSystemUs - precisionCpuUs)
+  // CPU per delivery is the measured window's (its CPU over its deliveries): the warm-up's JIT and first
+  // allocations and the tail after the window stay out. A run without a window figure (a restarted server,
+  // a browser generator) divides the whole run's CPU by every message received.
+  const serverPerMessage = stopped.window !== undefined && deliveredInWindow > 0
+    ? Math.max(0, stopped.window.cpuUs - stopped.window.precisionCpuUs) / deliveredInWindow
+    : serverCpuUs / received
+  const loadgenWindowCpuUs = reports.map((r) => r.windowCpuUs)
+  const loadgenPerMessage = loadgenWindowCpuUs.every((us) => us !== undefined) && deliveredInWindow > 0
+    ? sum(loadgenWindowCpuUs as number[]) / deliveredInWindow
+    : sum(reports.map((r) => r.process.cpuUserUs + r.process.cpuSystemUs)) / received
 
   // a vanished generator took its clients' counts with it: nothing of the round can be reported as complete
   const invalidReasons: string[] = (raw.lostLoadgens ?? []).map((w) => `load generator ${w} disconnected mid-round: its clients' deliveries are missing`)
@@ -106,7 +116,7 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
       slowConsumerCuts: server.slowConsumerCuts,
       published: stopped.published,
       upstreamReceived: stopped.upstreamReceived,
-      cpuUsPerMessage: serverCpuUs / received,
+      cpuUsPerMessage: serverPerMessage,
       ...(stopped.publishLag === undefined ? {} : { publishLag: { ...stopped.publishLag } }),
       ...(stopped.publisherSpinUs === undefined ? {} : { publisherSpinUs: stopped.publisherSpinUs }),
       ...(stopped.publisherWorkerCpuUs === undefined ? {} : { publisherWorkerCpuUs: stopped.publisherWorkerCpuUs }),
@@ -114,7 +124,7 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
       ...(server.faultDrops === undefined ? {} : { faultDrops: server.faultDrops }),
     },
     loadgens: reports.map((r) => r.process),
-    loadgenCpuUsPerMessage: sum(reports.map((r) => r.process.cpuUserUs + r.process.cpuSystemUs)) / received,
+    loadgenCpuUsPerMessage: loadgenPerMessage,
     ...(raw.restart === undefined ? {} : { restart: restartRecord(raw.restart, counters, scenario.clients) }),
     ...(clocks.length === 0 ? {} : { clocks }),
   }

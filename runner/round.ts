@@ -163,7 +163,7 @@ export async function runRound (plan: RoundPlan, options: RoundOptions = {}): Pr
 
     const rssConnected = (await control.stats({ settle: true })).process.rssBytes
     const runMs = scenario.warmupMs + scenario.durationMs
-    const started = await control.run(runMs)
+    const started = await control.run(runMs, { startMs: scenario.warmupMs, endMs: runMs })
     for (const l of loadgens) l.send({ type: 'start', started, durationMs: runMs })
     let lastRun = { started, runMs }
     let restart: ServerRestart | undefined

@@ -33,6 +33,13 @@ describe('built-in scenarios through the runner', () => {
       expect(correctnessProblems(r.invalidReasons)).toEqual([])
       expect(r.counters.expected).toBeGreaterThanOrEqual(4 * 100)
       expect(r.counters).toMatchObject({ lost: 0, duplicates: 0, outOfOrder: 0, received: r.counters.expected })
+      // CPU per delivery is the measured window's: a part of the whole run's CPU, spread over the window's deliveries
+      const windowServerCpuUs = r.server.cpuUsPerMessage * r.deliveredInWindow
+      expect(windowServerCpuUs).toBeGreaterThan(0)
+      expect(windowServerCpuUs).toBeLessThanOrEqual(r.server.process.cpuUserUs + r.server.process.cpuSystemUs)
+      const windowLoadgenCpuUs = (r.loadgenCpuUsPerMessage ?? 0) * r.deliveredInWindow
+      expect(windowLoadgenCpuUs).toBeGreaterThan(0)
+      expect(windowLoadgenCpuUs).toBeLessThanOrEqual(r.loadgens.reduce((sum, p) => sum + p.cpuUserUs + p.cpuSystemUs, 0))
     })
 
     it('reconnect: the server drops connections, the client resumes, and nothing is lost unexplained', async () => {

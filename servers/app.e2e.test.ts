@@ -210,6 +210,20 @@ describe('servers over 127.0.0.1', () => {
     expect(empty.headers.get('cache-control')).toBe('no-cache')
   })
 
+  it('run: a measured window must start before it ends; an inverted or malformed one is refused before any run', async () => {
+    const { url, server } = await start({})
+    const run = async (body: unknown): Promise<[number, string | undefined]> => {
+      const res = await fetch(url + PATHS.controlRun, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return [res.status, (await res.json() as { code?: string }).code]
+    }
+    expect(await run({ durationMs: 1_000, window: { startMs: 500, endMs: 500 } })).toEqual([400, 'BENCH_ERR_BAD_REQUEST'])
+    expect((await run({ durationMs: 1_000, window: { startMs: -1, endMs: 500 } }))[0]).toBe(400)
+    expect((await run({ durationMs: 1_000, window: { startMs: 0 } }))[0]).toBe(400)
+    expect(server.hub.isRunning).toBe(false)
+    expect((await run({ durationMs: 1_000, window: { startMs: 0, endMs: 500 } }))[0]).toBe(200)
+    expect(server.hub.isRunning).toBe(true)
+  })
+
   it('upstream POST: a valid message is published (204), a malformed or oversized one is refused', async () => {
     const { url } = await start({ upstreamPayloadBytes: 16, payloadBytes: 16 })
     const post = async (body: unknown): Promise<number> => (await fetch(url + PATHS.upstream, {

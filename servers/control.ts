@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { RunRequest, RunStarted, RunStopped, ServerClock, ServerInfo, ServerStats } from '../core/control.ts'
 import { nowUs } from '../core/clock.ts'
+import { errors } from '../core/errors.ts'
 import type { ProcessMonitor } from '../core/process-stats.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import { maxMessageBytes } from '../core/config.ts'
@@ -22,6 +23,10 @@ export interface ControlContext {
 
 const RunRequestSchema = Type.Object({
   durationMs: Type.Integer({ minimum: 1, maximum: 24 * 3_600_000 }), // one day at most
+  window: Type.Optional(Type.Object({
+    startMs: Type.Integer({ minimum: 0, maximum: 24 * 3_600_000 }),
+    endMs: Type.Integer({ minimum: 1, maximum: 24 * 3_600_000 }),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false })
 
 // The page a browser load generator opens, so its WebSocket, EventSource and fetch are same-origin with the
@@ -32,7 +37,11 @@ const BROWSER_PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><tit
 /** Registers the runner's control routes: run, stop, info, stats and clock, and the browser generator's page (core/control.ts). */
 export function registerControl (app: FastifyInstance, ctx: ControlContext): void {
   app.post<{ Body: RunRequest }>(PATHS.controlRun, { schema: { body: RunRequestSchema } }, async (request): Promise<RunStarted> => {
-    const started = ctx.hub.run(request.body.durationMs)
+    const { durationMs, window } = request.body
+    if (window !== undefined && window.endMs <= window.startMs) {
+      throw new errors.BENCH_ERR_BAD_REQUEST('window', JSON.stringify(window), 'startMs < endMs')
+    }
+    const started = ctx.hub.run(durationMs, window)
     ctx.monitor.reset()
     return started
   })

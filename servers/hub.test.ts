@@ -261,6 +261,36 @@ describe('hub', () => {
     expect(precise.clockKind).toBe('worker')
   })
 
+  it('reports its process CPU over the measured window only, when the run named one and the window ended before stop', async () => {
+    const hub = hubFor({ ratePerSec: 20 }, { clock: createPublishClock({ kind: 'timeout' }) })
+    const spinCpuMs = (ms: number): void => {
+      const start = process.cpuUsage()
+      for (;;) {
+        const used = process.cpuUsage(start)
+        if (used.user + used.system >= ms * 1000) return
+      }
+    }
+    const sleep = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms))
+    // timers fire in due order: the start mark (0 ms) before this test's 10 ms sleep, the end mark (300 ms)
+    // before its 350 ms sleep; a synchronous spin runs between marks whatever its wall time
+    hub.run(1_000, { startMs: 0, endMs: 300 })
+    await sleep(10)
+    spinCpuMs(40) // inside the window
+    await sleep(350)
+    spinCpuMs(150) // after it: not counted
+    const stopped = hub.stop()
+    expect(stopped.window?.cpuUs).toBeGreaterThanOrEqual(40_000)
+    expect(stopped.window?.cpuUs).toBeLessThan(150_000)
+    expect(stopped.window?.precisionCpuUs).toBe(0)
+    // no window asked, or stopped before it ended: no window figure
+    hub.run(400)
+    await sleep(50)
+    expect(hub.stop().window).toBeUndefined()
+    hub.run(400, { startMs: 10, endMs: 300 })
+    await sleep(50)
+    expect(hub.stop().window).toBeUndefined()
+  })
+
   it('close() stops publishing and terminates the clock\'s worker thread', async () => {
     const clock = createPublishClock()
     const hub = createHub(resolveScenario({ name: 'test', pattern: 'broadcast', clients: 1, ratePerSec: 1000 }), { clock })

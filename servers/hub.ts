@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { ScenarioConfig } from '../core/config.ts'
-import type { RunStarted, RunStopped, StreamRange } from '../core/control.ts'
+import type { MeasuredWindow, RunStarted, RunStopped, StreamRange, WindowCpu } from '../core/control.ts'
 import type { Envelope, UpstreamMessage } from '../core/envelope.ts'
 import type { FeedHub, HubMessage } from '../core/adapters.ts'
 import { nowUs } from '../core/clock.ts'
@@ -17,8 +17,11 @@ export { scheduleOffsetUs, streamPhaseUs } from './schedule.ts'
 
 /** The feed of one server process plus its run control, used by app.ts and control.ts. */
 export interface Hub extends FeedHub {
-  /** Starts a run now (replacing an active one): publishes on schedule for durationMs and accepts upstream until stop(). */
-  run (durationMs: number): RunStarted
+  /**
+   * Starts a run now (replacing an active one): publishes on schedule for durationMs and accepts upstream
+   * until stop(). With a window, stop() reports the process's CPU over it.
+   */
+  run (durationMs: number, window?: MeasuredWindow): RunStarted
   /** Ends the active run and reports what each stream published during it; throws BENCH_ERR_NOT_RUNNING without one. */
   stop (): RunStopped
   /** True between run() and stop(). */
@@ -57,6 +60,14 @@ interface ActiveRun {
   /** clock.workerCpuUs when the run started. */
   readonly workerCpuAtStartUs: number | undefined
   stopPublisher: () => void
+  /** CPU marks at the measured window's start and end, and the timers that take them. */
+  readonly windowMarks: { start?: CpuMark, end?: CpuMark, timers: NodeJS.Timeout[] }
+}
+
+/** Process CPU and the publisher clock's precision costs at one instant, µs. */
+interface CpuMark {
+  readonly cpuUs: number
+  readonly precisionUs: number
 }
 
 /** Creates the transport-free feed of one server process with a fresh random epoch. */
@@ -97,8 +108,21 @@ export function createHub (config: ScenarioConfig, options: HubOptions = {}): Hu
     return nowCpuUs === undefined || run.workerCpuAtStartUs === undefined ? undefined : nowCpuUs - run.workerCpuAtStartUs
   }
 
+  function cpuMark (): CpuMark {
+    const cpu = process.cpuUsage()
+    return { cpuUs: cpu.user + cpu.system, precisionUs: clock.spinUs + (clock.workerCpuUs ?? 0) }
+  }
+
+  function windowCpu (run: ActiveRun): WindowCpu | undefined {
+    const { start, end } = run.windowMarks
+    if (start === undefined || end === undefined) return undefined
+    return { cpuUs: end.cpuUs - start.cpuUs, precisionCpuUs: end.precisionUs - start.precisionUs }
+  }
+
   function endRun (run: ActiveRun): RunStopped {
     run.stopPublisher()
+    for (const timer of run.windowMarks.timers) clearTimeout(timer)
+    const window = windowCpu(run)
     lastWorkerCpuUs = workerCpuSinceUs(run)
     active = undefined
     const ranges: Record<string, StreamRange> = {}
@@ -114,6 +138,7 @@ export function createHub (config: ScenarioConfig, options: HubOptions = {}): Hu
       publishLag: { histogram: run.publishLag.encode(), p50Us: lag.p50Us, p99Us: lag.p99Us, maxUs: lag.maxUs, count: lag.count },
       publisherSpinUs: clock.spinUs - run.spinAtStartUs,
       ...(lastWorkerCpuUs === undefined ? {} : { publisherWorkerCpuUs: lastWorkerCpuUs }),
+      ...(window === undefined ? {} : { window }),
     }
   }
 
@@ -135,7 +160,7 @@ export function createHub (config: ScenarioConfig, options: HubOptions = {}): Hu
       if (config.pattern === 'chat') publish(feed.stream('feed'), message.tSchedUs, message.payload)
       else if (config.pattern === 'request-response') publish(feed.stream(streamOf(config.pattern, message.client)), message.tSchedUs, undefined)
     },
-    run (durationMs) {
+    run (durationMs, window) {
       if (isClosed) throw new errors.BENCH_ERR_SHUTTING_DOWN()
       if (active !== undefined) endRun(active)
       published = 0
@@ -150,8 +175,16 @@ export function createHub (config: ScenarioConfig, options: HubOptions = {}): Hu
         spinAtStartUs: clock.spinUs,
         workerCpuAtStartUs: clock.workerCpuUs,
         stopPublisher: () => {},
+        windowMarks: { timers: [] },
       }
       active = run
+      if (window !== undefined) {
+        // timers, not the publisher's clock: a few ms late on a window of seconds moves the figure by well under 1 %
+        const marks = run.windowMarks
+        const atMs = (ms: number): number => Math.max(0, ms - (nowUs() - t0Us) / 1000)
+        marks.timers.push(setTimeout(() => { marks.start = cpuMark() }, atMs(window.startMs)))
+        marks.timers.push(setTimeout(() => { marks.end = cpuMark() }, atMs(window.endMs)))
+      }
       // set after `active`: message 0 is due at t0 and is published inside startPublisher
       run.stopPublisher = startPublisher({
         t0Us,

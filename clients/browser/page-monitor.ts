@@ -42,6 +42,11 @@ export class ProcessMonitor {
     }
   }
 
+  /** A page cannot read its CPU time: undefined (the generator process reads the browser's from /proc). */
+  cpuNowUs (): number | undefined {
+    return undefined
+  }
+
   /** Stops the timer. */
   close (): void {
     clearInterval(this.timer)
