@@ -2,6 +2,12 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import type { ProcessStats } from './measures.ts'
 import { nowUs } from './clock.ts'
 
+/** This process's CPU time so far (user + system, every thread), µs. */
+export function processCpuUs (): number {
+  const cpu = process.cpuUsage()
+  return cpu.user + cpu.system
+}
+
 /** Watches this process's CPU time, memory and event-loop delay from a starting point. */
 export class ProcessMonitor {
   private startCpu = process.cpuUsage()
@@ -38,8 +44,7 @@ export class ProcessMonitor {
 
   /** This process's CPU time so far (user + system), µs; undefined where it cannot be read. */
   cpuNowUs (): number | undefined {
-    const cpu = process.cpuUsage()
-    return cpu.user + cpu.system
+    return processCpuUs()
   }
 
   /** Stops the event-loop delay timer. */

@@ -7,6 +7,7 @@ import { nowUs } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
 import { LatencyRecorder, summarizeHistogram } from '../core/histogram.ts'
 import { createPayloadSource } from '../core/payload.ts'
+import { processCpuUs } from '../core/process-stats.ts'
 import { clientIdOf, streamOf } from '../core/streams.ts'
 import { FanOut, type FeedStream } from './fan-out.ts'
 import { createPublishClock, type PublishClock } from './publish-clock.ts'
@@ -109,8 +110,7 @@ export function createHub (config: ScenarioConfig, options: HubOptions = {}): Hu
   }
 
   function cpuMark (): CpuMark {
-    const cpu = process.cpuUsage()
-    return { cpuUs: cpu.user + cpu.system, precisionUs: clock.spinUs + (clock.workerCpuUs ?? 0) }
+    return { cpuUs: processCpuUs(), precisionUs: clock.spinUs + (clock.workerCpuUs ?? 0) }
   }
 
   function windowCpu (run: ActiveRun): WindowCpu | undefined {
