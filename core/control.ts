@@ -41,6 +41,8 @@ export interface WindowCpu {
   readonly cpuUs: number
   /** Of cpuUs, the publisher clock's busy-wait and worker-thread wake-ups: the cost of precision, not of messages. */
   readonly precisionCpuUs: number
+  /** Wall time between the two CPU readings, µs (the window's length, give or take a timer's lateness). */
+  readonly elapsedUs: number
 }
 
 /** POST /_feedbench/run answer. */

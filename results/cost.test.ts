@@ -24,9 +24,16 @@ function shaped (r: RoundResult, cpuUs: number, readPerMsg: number, extra: Parti
 }
 
 describe('cost at the offered load', () => {
-  it('counts server CPU over warm-up + window without the publisher clock, as cores busy', () => {
+  it('counts server CPU over warm-up + window without the publisher clock, as cores busy, when the window was not measured', () => {
     const r = shaped(run(10, (x) => x).rounds[0]!, 600_000, 100, { publisherSpinUs: 200_000, publisherWorkerCpuUs: 100_000 })
     expect(serverCpuCores(r, 3_000)).toBeCloseTo(0.1, 9) // (600 − 300) ms of CPU in 3 s
+  })
+
+  it('takes the measured window\'s CPU when the server read it: the warm-up stays out, cores per 10k users follow', () => {
+    // 600 ms over the 3 s run, of which the 2 s window took 100 ms: 0.05 cores in steady state, not 0.2
+    const r = shaped(run(10, (x) => x).rounds[0]!, 600_000, 100, { windowCpuCores: 0.05 })
+    expect(serverCpuCores(r, 3_000)).toBeCloseTo(0.05, 9)
+    expect(roundCost(r, 3_000).coresPer10k).toBeCloseTo(0.05 * 10_000 / 10, 9)
   })
 
   it('states bytes per second each way from the bytes per message times the delivery rate', () => {

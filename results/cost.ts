@@ -13,11 +13,15 @@ export const MIN_MEMORY_CONNECTIONS = 1_000
 export const MEMORY_NOT_MEASURED = 'not measured: too few connections'
 
 /**
- * Server CPU as cores busy (1 = one core full) over the run (warm-up + window), without the publisher
- * clock's precision cost (not work per message). The CPU spent draining the run's last messages counts;
- * the idle wait for the reports after it does not dilute it.
+ * Server CPU as cores busy (1 = one core full) at the round's offered load, without the publisher
+ * clock's precision cost (not work per message): over the measured window (steady state; its idle costs,
+ * heartbeats and timers, included) when the server read its CPU there. Otherwise (a restarted server, an
+ * older result) over the whole run, warm-up included, which overstates it: the warm-up's JIT costs the
+ * server more than the window does. The CPU spent draining the run's last messages then counts; the idle
+ * wait for the reports after it does not dilute it.
  */
 export function serverCpuCores (round: RoundResult, runMs: number): number {
+  if (round.server.windowCpuCores !== undefined) return round.server.windowCpuCores
   const p = round.server.process
   const precision = (round.server.publisherSpinUs ?? 0) + (round.server.publisherWorkerCpuUs ?? 0)
   return Math.max(0, p.cpuUserUs + p.cpuSystemUs - precision) / (runMs * 1000)

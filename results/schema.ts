@@ -95,6 +95,7 @@ export const RoundResultSchema = Type.Object({
       count: Int(),
     }, { additionalProperties: false })),
     /** µs the server's main thread busy-waited for publish deadlines in the run: the precision's cost, kept out of cpuUsPerMessage. */
+    windowCpuCores: Type.Optional(Num('server CPU over the measured window as cores busy (1 = one core full), less the publisher clock\'s precision cost: the steady state at the offered load, without the warm-up; absent when the window was not measured')),
     publisherSpinUs: Type.Optional(Num('µs of busy-waiting for publish deadlines')),
     /** CPU µs of the publisher clock's worker thread in the run (its wake-ups), also kept out of cpuUsPerMessage. */
     publisherWorkerCpuUs: Type.Optional(Num('µs of CPU of the publish clock\'s worker thread')),

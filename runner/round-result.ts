@@ -117,6 +117,9 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
       published: stopped.published,
       upstreamReceived: stopped.upstreamReceived,
       cpuUsPerMessage: serverPerMessage,
+      ...(stopped.window === undefined || stopped.window.elapsedUs <= 0
+        ? {}
+        : { windowCpuCores: Math.max(0, stopped.window.cpuUs - stopped.window.precisionCpuUs) / stopped.window.elapsedUs }),
       ...(stopped.publishLag === undefined ? {} : { publishLag: { ...stopped.publishLag } }),
       ...(stopped.publisherSpinUs === undefined ? {} : { publisherSpinUs: stopped.publisherSpinUs }),
       ...(stopped.publisherWorkerCpuUs === undefined ? {} : { publisherWorkerCpuUs: stopped.publisherWorkerCpuUs }),

@@ -40,6 +40,11 @@ describe('built-in scenarios through the runner', () => {
       const windowLoadgenCpuUs = (r.loadgenCpuUsPerMessage ?? 0) * r.deliveredInWindow
       expect(windowLoadgenCpuUs).toBeGreaterThan(0)
       expect(windowLoadgenCpuUs).toBeLessThanOrEqual(r.loadgens.reduce((sum, p) => sum + p.cpuUserUs + p.cpuSystemUs, 0))
+      // the cost's cores are the same window CPU over the window's wall time (timers a little late at either end)
+      const cores = r.server.windowCpuCores ?? Number.NaN
+      expect(cores).toBeGreaterThan(0)
+      expect(cores * r.measuredMs * 1000 / windowServerCpuUs).toBeGreaterThan(0.8)
+      expect(cores * r.measuredMs * 1000 / windowServerCpuUs).toBeLessThan(1.25)
     })
 
     it('reconnect: the server drops connections, the client resumes, and nothing is lost unexplained', async () => {

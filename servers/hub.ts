@@ -69,6 +69,7 @@ interface ActiveRun {
 interface CpuMark {
   readonly cpuUs: number
   readonly precisionUs: number
+  readonly atUs: number
 }
 
 /** Creates the transport-free feed of one server process with a fresh random epoch. */
@@ -110,13 +111,13 @@ export function createHub (config: ScenarioConfig, options: HubOptions = {}): Hu
   }
 
   function cpuMark (): CpuMark {
-    return { cpuUs: processCpuUs(), precisionUs: clock.spinUs + (clock.workerCpuUs ?? 0) }
+    return { cpuUs: processCpuUs(), precisionUs: clock.spinUs + (clock.workerCpuUs ?? 0), atUs: nowUs() }
   }
 
   function windowCpu (run: ActiveRun): WindowCpu | undefined {
     const { start, end } = run.windowMarks
     if (start === undefined || end === undefined) return undefined
-    return { cpuUs: end.cpuUs - start.cpuUs, precisionCpuUs: end.precisionUs - start.precisionUs }
+    return { cpuUs: end.cpuUs - start.cpuUs, precisionCpuUs: end.precisionUs - start.precisionUs, elapsedUs: end.atUs - start.atUs }
   }
 
   function endRun (run: ActiveRun): RunStopped {
