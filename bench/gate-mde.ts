@@ -4,7 +4,9 @@
  * The smallest regression the CI gate catches, per metric, from real identical-code measurements. Each
  * DIR is the --out of one `npm run bench:ab` of IDENTICAL code (DIR/base/latest.json, DIR/head/latest.json),
  * so its rounds carry this machine's real noise, interleaved as the workflow interleaves them. For each
- * run, the pooled rounds are split at random into two halves (as bench:gate-null does); one half becomes
+ * run, the pooled rounds are split at random into two halves (as bench:gate-null does; for an interleaved
+ * run, whose rounds compare pair by pair, each pair's two one-round runs swap sides at random instead,
+ * which is the null the paired test assumes: either side could have been either); one half becomes
  * the head and gets a known regression of s % in one metric, in every round of one (scenario, transport)
  * row (the hardest case: one row among all the gating rows) or of every row; then this checkout's
  * compare() judges the pair. The share of splits the gate fails is the detection rate at s (at s = 0 it
@@ -103,7 +105,7 @@ const cellOf = (key: string): Cell => {
 }
 
 for (const { base, head } of runs) {
-  compare(base, head, { thresholdPct, metrics: [] }) // refuses runs of different configs, naming the key
+  const isPaired = compare(base, head, { thresholdPct, metrics: [] }).interleavedOrder !== null // also refuses runs of different configs, naming the key
   const pooled = [...base.rounds, ...head.rounds.map((r) => ({ ...r, round: r.round + base.options.rounds }))]
   const total = base.options.rounds + head.options.rounds
   const half = Math.floor(total / 2)
@@ -113,9 +115,17 @@ for (const { base, head } of runs) {
     options: { ...base.options, rounds: ids.length },
     rounds: pooled.filter((r) => ids.includes(r.round)).map((r) => ({ ...(change?.(r) ?? r), round: ids.indexOf(r.round) + 1 })),
   })
+  /** One pair's swap: round k of base and round k of head change sides, as whole one-round runs. */
+  const swapped = (flips: readonly boolean[], side: 'base' | 'head', change?: (r: RoundResult) => RoundResult): RunResult => {
+    const own = side === 'base' ? base : head
+    const other = side === 'base' ? head : base
+    const rounds = Array.from({ length: base.options.rounds }, (_, k) => (flips[k] === true ? other : own).rounds.filter((r) => r.round === k + 1)).flat()
+    return { ...own, rounds: rounds.map((r) => change?.(r) ?? r) }
+  }
   for (let s = 0; s < splits; s++) {
     const ids = shuffle(Array.from({ length: total }, (_, i) => i + 1), random)
-    const baseSide = sideOf(ids.slice(0, half))
+    const flips = Array.from({ length: base.options.rounds }, () => random() < 0.5)
+    const baseSide = isPaired ? swapped(flips, 'base') : sideOf(ids.slice(0, half))
     // the row that regresses in 'one row' mode: a different (scenario, transport) each split
     const target = pairs[Math.floor(random() * pairs.length)] as string
     for (const metric of METRICS) {
@@ -124,8 +134,8 @@ for (const { base, head } of runs) {
         for (const mode of ['one row', 'every row'] as const) {
           // no injection is the same trial whatever the metric: count it once
           if (sizePct === 0 && (mode === 'every row' || metric !== METRICS[0])) continue
-          const headSide = sideOf(ids.slice(half, 2 * half), (r) =>
-            mode === 'every row' || `${r.scenario}\u0000${r.transport}` === target ? worsen(r, metric.key, factor) : r)
+          const injure = (r: RoundResult): RoundResult => mode === 'every row' || `${r.scenario}\u0000${r.transport}` === target ? worsen(r, metric.key, factor) : r
+          const headSide = isPaired ? swapped(flips, 'head', injure) : sideOf(ids.slice(half, 2 * half), injure)
           const c = compare(baseSide, headSide, SIMULATION)
           const cell = cellOf(sizePct === 0 ? `${metric.key}|0|none` : `${metric.key}|${sizePct}|${mode}`)
           cell.trials++

@@ -181,3 +181,41 @@ describe('firstDifference', () => {
     expect(firstDifference({ a: 1 }, { a: 1 }, 'x')).toBeUndefined()
   })
 })
+
+describe('interleaved runs are compared pair by pair', () => {
+  // round k of base and round k of head share the machine's state then: a swing of ±30% from round to round
+  const swing = (round: number): number => 1 + 0.3 * Math.sin(round * 2.1)
+  function shaped (seed: number, side: 'base' | 'head', cpuFactor: number, isInterleaved: boolean): RunResult {
+    const run = buildControlledRun({ rounds: 8, seed, noisePct: 1 })
+    return {
+      ...run,
+      options: { ...run.options, ...(isInterleaved ? { interleaved: { side, order: 'ABBAABBAABBAABBA' } } : {}) },
+      rounds: run.rounds.map((r) => ({ ...r, server: { ...r.server, cpuUsPerMessage: r.server.cpuUsPerMessage * swing(r.round) * cpuFactor } })),
+    }
+  }
+
+  it('+10% CPU under a ±30% swing both sides of each pair share: a regression pair by pair, noise when the rounds are not paired', () => {
+    const paired = compare(shaped(1, 'base', 1, true), shaped(2, 'head', 1.1, true), { thresholdPct: 5, metrics: ['cpu'] })
+    const cpu = row(paired.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'ws', metric: 'cpu' })
+    expect(cpu.paired).toBe(true)
+    expect(cpu.baseRounds).toBe(8)
+    expect(cpu.pValue).toBeCloseTo(2 / 256, 12) // every pair one way: the smallest p of 8 pairs
+    expect(cpu.interval?.lower).toBeGreaterThan(1)
+    expect(cpu.verdict).toBe('regression')
+    expect(paired.hasRegression).toBe(true)
+    const unpaired = compare(shaped(1, 'base', 1, false), shaped(2, 'head', 1.1, false), { thresholdPct: 5, metrics: ['cpu'] })
+    const same = row(unpaired.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'ws', metric: 'cpu' })
+    expect(same.paired).toBe(false)
+    expect(same.verdict).toBe('within noise')
+  })
+
+  it('pairs only rounds valid on both sides, and says so in the counts', () => {
+    const base = shaped(1, 'base', 1, true)
+    const head = shaped(2, 'head', 1, true)
+    const oneInvalid: RunResult = { ...head, rounds: head.rounds.map((r) => r.transport === 'ws' && r.round === 3 ? { ...r, status: 'invalid' as const, invalidReasons: ['test'] } : r) }
+    const result = compare(base, oneInvalid, { thresholdPct: 5, metrics: ['cpu'] })
+    const cpu = row(result.rows, { kind: 'absolute', scenario: SCENARIO, transport: 'ws', metric: 'cpu' })
+    expect([cpu.baseRounds, cpu.headRounds]).toEqual([7, 7])
+    expect(cpu.verdict).toBe('within noise')
+  })
+})

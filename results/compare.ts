@@ -2,7 +2,7 @@ import { errors } from '../core/errors.ts'
 import type { TransportName } from '../core/wire-protocol.ts'
 import { METRICS, type MetricDefinition, type MetricKey } from './metrics.ts'
 import { variantOf, type RoundResult, type RunResult } from './schema.ts'
-import { benjaminiHochberg, bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue, type Interval } from './stats.ts'
+import { benjaminiHochberg, bootstrapMedianRatio, mannWhitneyU, median, pairedMedianRatio, ratioOf, smallestPairedPValue, smallestPValue, wilcoxonSignedRank, type Interval } from './stats.ts'
 
 /** Significance level of the rank test: a change counts only when p < ALPHA. */
 export const ALPHA = 0.05
@@ -40,18 +40,24 @@ export interface CompareRow {
   /** The metric's unit, or '×' for a cross-transport ratio. */
   readonly unit: string
   readonly smallerIsBetter: boolean
-  /** Valid rounds (paired rounds for cross-transport rows) on each side. */
+  /**
+   * True when base and head ran interleaved (npm run bench:ab) and this absolute row was judged pair by
+   * pair: round k of base and round k of head ran side by side, so what they shared (the machine's
+   * state then) cancels. Rounds valid on one side only are left out.
+   */
+  readonly paired: boolean
+  /** Valid rounds (paired rounds for cross-transport rows; pairs when paired) on each side. */
   readonly baseRounds: number
   readonly headRounds: number
   readonly baseMedian: number | null
   readonly headMedian: number | null
-  /** headMedian / baseMedian. */
+  /** headMedian / baseMedian; when paired, the median of the pairs' head / base ratios. */
   readonly ratio: number | null
   /** (ratio − 1) × 100. */
   readonly changePct: number | null
-  /** Bootstrap 95% interval of the ratio. */
+  /** Bootstrap 95% interval of the ratio (of the pairs' ratios' median, pairs resampled, when paired). */
   readonly interval: Interval | null
-  /** Two-sided Mann-Whitney U p-value of head against base. */
+  /** Two-sided p-value of head against base: Mann-Whitney U over rounds, or the Wilcoxon signed-rank test over pairs when paired. */
   readonly pValue: number | null
   /**
    * pValue adjusted for the number of rows compared (Benjamini-Hochberg over the absolute rows; the
@@ -94,14 +100,24 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
   const alpha = options.alpha ?? ALPHA
   const metrics = METRICS.filter((m) => options.metrics.includes(m.key))
   const rows: CompareRow[] = []
+  const order = base.options.interleaved?.order
+  const interleavedOrder = order !== undefined && base.options.interleaved?.side === 'base' &&
+    head.options.interleaved?.side === 'head' && head.options.interleaved.order === order
+    ? order
+    : null
   for (const scenario of base.scenarios.map((s) => s.name)) {
     const transports = base.options.transports.filter((t) => base.rounds.some((r) => r.scenario === scenario && r.transport === t))
     const reference = transports[0]
     for (const transport of transports) {
       for (const metric of metrics) {
+        if (interleavedOrder !== null) {
+          const { b, h } = pairedValues(base, head, scenario, transport, metric)
+          rows.push({ kind: 'absolute', scenario, transport, reference: null, paired: true, ...describe(metric), ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations, true) })
+          continue
+        }
         const b = validRounds(base, scenario, transport).map(metric.of)
         const h = validRounds(head, scenario, transport).map(metric.of)
-        rows.push({ kind: 'absolute', scenario, transport, reference: null, ...describe(metric), ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations) })
+        rows.push({ kind: 'absolute', scenario, transport, reference: null, paired: false, ...describe(metric), ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations) })
       }
     }
     for (const transport of transports.slice(1)) {
@@ -109,7 +125,7 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
       for (const metric of metrics) {
         const b = pairedRatios(base, scenario, transport, reference, metric)
         const h = pairedRatios(head, scenario, transport, reference, metric)
-        rows.push({ kind: 'cross-transport', scenario, transport, reference, ...describe(metric), unit: '×', ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations) })
+        rows.push({ kind: 'cross-transport', scenario, transport, reference, paired: false, ...describe(metric), unit: '×', ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations) })
       }
     }
   }
@@ -117,11 +133,6 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
   const judged = rows.map((r) => decided.get(r) ?? r)
   const excludedRounds = [...excluded(base, 'base'), ...excluded(head, 'head')]
   const injectedDelayUs = { base: base.options.injectedDelayUs ?? 0, head: head.options.injectedDelayUs ?? 0 }
-  const order = base.options.interleaved?.order
-  const interleavedOrder = order !== undefined && base.options.interleaved?.side === 'base' &&
-    head.options.interleaved?.side === 'head' && head.options.interleaved.order === order
-    ? order
-    : null
   return { thresholdPct: options.thresholdPct, alpha, rows: judged, excludedRounds, hasRegression: judged.some((r) => r.kind === 'absolute' && r.verdict === 'regression'), injectedDelayUs, interleavedOrder }
 }
 
@@ -173,20 +184,24 @@ export function firstDifference (base: unknown, head: unknown, path: string): { 
 }
 
 /** The figures of one row; its verdict is provisional until decide() has adjusted the family's p-values. */
-function judge (base: readonly number[], head: readonly number[], smallerIsBetter: boolean, thresholdPct: number, alpha: number, iterations?: number) {
+function judge (base: readonly number[], head: readonly number[], smallerIsBetter: boolean, thresholdPct: number, alpha: number, iterations?: number, isPaired = false) {
   const counts = { baseRounds: base.length, headRounds: head.length }
   if (base.length === 0 || head.length === 0) {
     return { ...counts, baseMedian: null, headMedian: null, ratio: null, changePct: null, interval: null, pValue: null, qValue: null, verdict: 'insufficient rounds' as Verdict }
   }
   const baseMedian = median(base)
   const headMedian = median(head)
-  const ratio = ratioOf(headMedian, baseMedian)
+  const bootstrap = iterations === undefined ? {} : { iterations }
+  const { ratio, interval } = isPaired
+    ? pairedMedianRatio(base, head, bootstrap)
+    : { ratio: ratioOf(headMedian, baseMedian), interval: bootstrapMedianRatio(base, head, bootstrap) }
   const changePct = (ratio - 1) * 100
-  const interval = bootstrapMedianRatio(base, head, iterations === undefined ? {} : { iterations })
-  const { pValue } = mannWhitneyU(head, base)
+  // paired: each pair's log ratio, so that rows of any scale and multiplicative noise rank alike
+  const { pValue } = isPaired ? wilcoxonSignedRank(head.map((h, i) => Math.log(ratioOf(h, base[i] as number)))) : mannWhitneyU(head, base)
   const figures = { ...counts, baseMedian, headMedian, ratio, changePct, interval, pValue, qValue: null }
   // with too few rounds no p-value can fall below alpha, so "no change" would be a claim we cannot make
-  if (smallestPValue(base.length, head.length) >= alpha) return { ...figures, verdict: 'insufficient rounds' as Verdict }
+  const smallest = isPaired ? smallestPairedPValue(base.length) : smallestPValue(base.length, head.length)
+  if (smallest >= alpha) return { ...figures, verdict: 'insufficient rounds' as Verdict }
   const isWorse = smallerIsBetter ? changePct > thresholdPct : changePct < -thresholdPct
   const isBetter = smallerIsBetter ? changePct < -thresholdPct : changePct > thresholdPct
   return { ...figures, verdict: (isWorse ? 'regression' : isBetter ? 'improvement' : 'within noise') as Verdict }
@@ -218,6 +233,20 @@ export function validRounds (run: RunResult, scenario: string, transport: Transp
   return run.rounds
     .filter((r) => r.scenario === scenario && r.transport === transport && r.status === 'valid')
     .sort((x, y) => x.round - y.round)
+}
+
+/** The metric of the rounds valid on both sides, by round number (round k of an interleaved pair of runs ran beside the other's round k). */
+function pairedValues (base: RunResult, head: RunResult, scenario: string, transport: TransportName, metric: MetricDefinition): { b: number[], h: number[] } {
+  const heads = new Map(validRounds(head, scenario, transport).map((r) => [r.round, metric.of(r)]))
+  const b: number[] = []
+  const h: number[] = []
+  for (const round of validRounds(base, scenario, transport)) {
+    const value = heads.get(round.round)
+    if (value === undefined) continue
+    b.push(metric.of(round))
+    h.push(value)
+  }
+  return { b, h }
 }
 
 /** Per round number valid for both transports: transport's metric / reference's metric. */

@@ -1,6 +1,6 @@
 import type { CompareRow, Comparison, Verdict } from './compare.ts'
 import { sensitivityText } from './gate-sensitivity.ts'
-import { smallestPValue } from './stats.ts'
+import { smallestPairedPValue, smallestPValue } from './stats.ts'
 
 /** Labels of the two compared runs, shown in the header (file names or commits). */
 export interface MarkdownLabels {
@@ -58,10 +58,13 @@ function schedule (comparison: Comparison): string {
 }
 
 function howToRead (comparison: Comparison): string {
-  const minRounds = minimumRounds(comparison.alpha)
+  const isPaired = comparison.interleavedOrder !== null
+  const minRounds = minimumRounds(comparison.alpha, isPaired)
   return [
     '*How to read:* base and head are medians over valid rounds; change = head / base − 1;',
-    'the interval is a seeded bootstrap 95% interval of that ratio; p is a two-sided Mann-Whitney U test over rounds;',
+    isPaired
+      ? 'the runs were interleaved, so each absolute row is judged pair by pair (round k of base ran beside round k of head and shared the machine\'s state then): the interval is a seeded bootstrap 95% interval of the ratio over the pairs, p a two-sided Wilcoxon signed-rank test of the pairs\' log ratios; rounds valid on one side only are left out;'
+      : 'the interval is a seeded bootstrap 95% interval of that ratio; p is a two-sided Mann-Whitney U test over rounds;',
     `q is p adjusted for the ${comparison.rows.filter((r) => r.kind === 'absolute').length} rows compared at once (Benjamini-Hochberg), so that pure noise fails the whole gate in at most ${100 * comparison.alpha}% of runs, not ${100 * comparison.alpha}% per row.`,
     `A row is a **regression** only when q < ${comparison.alpha}, the interval excludes 1, and it is worse by more than ${comparison.thresholdPct}%`,
     '(slower, more bytes, more CPU, fewer msg/s); an **improvement** is the mirror image; anything else is within noise.',
@@ -82,10 +85,10 @@ function countText (rows: readonly CompareRow[]): string {
   return `${rows.length} comparisons: ${counts.join(', ')}`
 }
 
-/** Smallest equal round count per side at which the rank test can reach alpha. */
-function minimumRounds (alpha: number): number {
+/** Smallest equal round count per side (pairs, when paired) at which the rank test can reach alpha. */
+function minimumRounds (alpha: number, isPaired: boolean): number {
   let n = 1
-  while (n < 1000 && smallestPValue(n, n) >= alpha) n++
+  while (n < 1000 && (isPaired ? smallestPairedPValue(n) : smallestPValue(n, n)) >= alpha) n++
   return n
 }
 

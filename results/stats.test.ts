@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { benjaminiHochberg, binomial, bootstrapMedianRatio, mannWhitneyU, median, ratioOf, smallestPValue } from './stats.ts'
+import { benjaminiHochberg, binomial, bootstrapMedianRatio, mannWhitneyU, median, pairedMedianRatio, ratioOf, smallestPairedPValue, smallestPValue, wilcoxonSignedRank } from './stats.ts'
 
 describe('median', () => {
   it('takes the middle value of an odd count and the mean of the two middle values of an even count', () => {
@@ -104,5 +104,65 @@ describe('benjaminiHochberg', () => {
     expect(benjaminiHochberg([0.03])).toEqual([0.03])
     expect(benjaminiHochberg([0.9, 0.95])).toEqual([0.95, 0.95])
     expect(benjaminiHochberg([])).toEqual([])
+  })
+})
+
+describe('wilcoxonSignedRank', () => {
+  it('matches scipy.stats.wilcoxon on Darwin\'s paired plant heights (exact, p = 0.041259765625)', () => {
+    const d = [6, 8, 14, 16, 23, 24, 28, 29, 41, -48, 49, 56, 60, -67, 75]
+    const result = wilcoxonSignedRank(d)
+    expect(result.method).toBe('exact')
+    expect(result.pValue).toBeCloseTo(0.041259765625, 12)
+    expect(wilcoxonSignedRank(d.map((x) => -x)).pValue).toBeCloseTo(result.pValue, 12)
+  })
+
+  it('smallest p with n pairs all one way is 2 / 2^n: 5 pairs cannot reach 0.05, 6 can', () => {
+    expect(wilcoxonSignedRank([1, 2, 3, 4, 5]).pValue).toBeCloseTo(2 / 32, 12)
+    expect(wilcoxonSignedRank([1, 2, 3, 4, 5, 6]).pValue).toBeCloseTo(2 / 64, 12)
+    expect(smallestPairedPValue(5)).toBeGreaterThan(0.05)
+    expect(smallestPairedPValue(6)).toBeLessThan(0.05)
+  })
+
+  it('drops zero differences, gives p = 1 with none left, and is exact with tied magnitudes (a full sign enumeration)', () => {
+    expect(wilcoxonSignedRank([0, 0, 0])).toEqual({ n: 0, pValue: 1, method: 'exact' })
+    const d = [1, -1, 2, 2, -2, 3, 3, 3]
+    // brute force over all 2^8 sign patterns of |d|, statistic |W+ − total / 2| on midranks
+    const ranks = [1.5, 1.5, 4, 4, 4, 7, 7, 7]
+    const total = ranks.reduce((a, b) => a + b, 0)
+    const observed = Math.abs(ranks.reduce((sum, r, i) => sum + ((d[i] as number) > 0 ? r : 0), 0) - total / 2)
+    let extreme = 0
+    for (let mask = 0; mask < 256; mask++) {
+      const w = ranks.reduce((sum, r, i) => sum + ((mask >> i) & 1 ? r : 0), 0)
+      if (Math.abs(w - total / 2) >= observed - 1e-9) extreme++
+    }
+    expect(wilcoxonSignedRank([0, ...d]).pValue).toBeCloseTo(extreme / 256, 12)
+  })
+
+  it('uses the normal approximation above 40 pairs', () => {
+    const d = Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? -1 : 1) * (i + 1))
+    const result = wilcoxonSignedRank(d)
+    expect(result.method).toBe('normal')
+    expect(result.pValue).toBeGreaterThan(0)
+    expect(result.pValue).toBeLessThan(0.05)
+  })
+})
+
+describe('pairedMedianRatio', () => {
+  it('divides out a swing both sides of every pair share: the ratio and its whole interval are the pairs\' ratio', () => {
+    const base = [10, 50, 20, 80, 30, 60]
+    const head = base.map((v) => v * 1.1)
+    const { ratio, interval } = pairedMedianRatio(base, head, { iterations: 2_000 })
+    expect(ratio).toBeCloseTo(1.1, 9)
+    expect(interval.lower).toBeCloseTo(1.1, 9)
+    expect(interval.upper).toBeCloseTo(1.1, 9)
+    // unpaired, the same numbers say nothing
+    expect(bootstrapMedianRatio(base, head, { iterations: 2_000 }).lower).toBeLessThan(1)
+  })
+
+  it('is the median of the pairs\' ratios, seeded, and refuses sides of different lengths', () => {
+    const paired = pairedMedianRatio([1, 2, 4], [2, 2, 2], { iterations: 500 })
+    expect(paired.ratio).toBe(1) // ratios 2, 1, 0.5
+    expect(pairedMedianRatio([1, 2, 4], [2, 2, 2], { iterations: 500 })).toEqual(paired)
+    expect(() => pairedMedianRatio([1, 2], [1])).toThrow(RangeError)
   })
 })

@@ -104,6 +104,91 @@ export function bootstrapMedianRatio (base: readonly number[], head: readonly nu
   return { lower: quantileSorted(ratios, tail), upper: quantileSorted(ratios, 1 - tail) }
 }
 
+/** Result of a two-sided Wilcoxon signed-rank test. */
+export interface SignedRankResult {
+  /** Pairs with a non-zero difference (zero differences carry no sign and are dropped). */
+  readonly n: number
+  /** Two-sided p-value: exact (all 2^n sign patterns of the observed ranks, ties included) up to EXACT_MAX_PAIRS pairs, else the normal approximation with tie correction. */
+  readonly pValue: number
+  readonly method: 'exact' | 'normal'
+}
+
+/** Largest number of non-zero pairs for which the signed-rank p-value is computed exactly. */
+export const EXACT_MAX_PAIRS = 40
+
+/**
+ * Two-sided Wilcoxon signed-rank test of paired differences against zero: |d| ranked (midranks for
+ * ties), the ranks of the positive differences summed. Under no change each pair's sign is a coin
+ * flip, which is what an interleaved run makes true: each pair ran side by side, each side first
+ * equally often.
+ */
+export function wilcoxonSignedRank (differences: readonly number[]): SignedRankResult {
+  const nonZero = differences.filter((d) => d !== 0)
+  const n = nonZero.length
+  if (n === 0) return { n, pValue: 1, method: 'exact' }
+  const { ranks2, tieTerm } = doubledMidRanks(nonZero.map(Math.abs))
+  let positive2 = 0
+  for (let i = 0; i < n; i++) if ((nonZero[i] as number) > 0) positive2 += ranks2[i] as number
+  const total2 = ranks2.reduce((sum, r) => sum + r, 0)
+  const center2 = total2 / 2
+  const observed = Math.abs(positive2 - center2)
+  if (n <= EXACT_MAX_PAIRS) {
+    // ways[s]: sign patterns whose positive ranks sum (doubled) to s
+    let ways = new Float64Array(total2 + 1)
+    ways[0] = 1
+    for (const r of ranks2) {
+      const next = new Float64Array(total2 + 1)
+      for (let s = 0; s <= total2; s++) {
+        const w = ways[s] as number
+        if (w === 0) continue
+        next[s] = (next[s] as number) + w
+        next[s + r] = (next[s + r] as number) + w
+      }
+      ways = next
+    }
+    let extreme = 0
+    let all = 0
+    for (let s = 0; s <= total2; s++) {
+      all += ways[s] as number
+      // a tolerance for the halves of midranks: sums are integers in doubled units
+      if (Math.abs(s - center2) >= observed - 1e-9) extreme += ways[s] as number
+    }
+    return { n, pValue: Math.min(1, extreme / all), method: 'exact' }
+  }
+  const variance = n * (n + 1) * (2 * n + 1) / 24 - tieTerm / 48
+  if (variance <= 0) return { n, pValue: 1, method: 'normal' }
+  const z = Math.max(0, observed / 2 - 0.5) / Math.sqrt(variance)
+  return { n, pValue: Math.min(1, 2 * normalUpperTail(z)), method: 'normal' }
+}
+
+/** Smallest two-sided p-value a signed-rank test of n pairs can reach (no ties): 2 / 2^n. */
+export function smallestPairedPValue (n: number): number {
+  return n === 0 ? 1 : Math.min(1, 2 / 2 ** n)
+}
+
+/**
+ * For paired rounds: the median of the pairs' head / base ratios, and its percentile bootstrap interval
+ * (pairs resampled with replacement, seeded). Each ratio divides out what its two rounds shared (the
+ * machine's state when they ran), so neither the figure nor its interval carries that swing.
+ */
+export function pairedMedianRatio (base: readonly number[], head: readonly number[], options: BootstrapOptions = {}): { ratio: number, interval: Interval } {
+  if (base.length === 0 || base.length !== head.length) throw new RangeError('a paired ratio needs the same number (≥ 1) of values on each side')
+  const iterations = options.iterations ?? BOOTSTRAP_ITERATIONS
+  const confidence = options.confidence ?? 0.95
+  if (!(iterations >= 1 && confidence > 0 && confidence < 1)) throw new RangeError(`bootstrap needs iterations >= 1 and 0 < confidence < 1 (got ${iterations}, ${confidence})`)
+  const pairs = head.map((h, i) => ratioOf(h, base[i] as number))
+  const random = mulberry32(options.seed ?? BOOTSTRAP_SEED)
+  const medians = new Float64Array(iterations)
+  const sample = new Array<number>(pairs.length)
+  for (let i = 0; i < iterations; i++) {
+    for (let j = 0; j < pairs.length; j++) sample[j] = pairs[Math.floor(random() * pairs.length)] as number
+    medians[i] = median(sample)
+  }
+  medians.sort()
+  const tail = (1 - confidence) / 2
+  return { ratio: median(pairs), interval: { lower: quantileSorted(medians, tail), upper: quantileSorted(medians, 1 - tail) } }
+}
+
 /** Ranks doubled (so midranks of ties stay integers), and Σ(t³ − t) over tie groups. */
 function doubledMidRanks (values: readonly number[]): { ranks2: number[], tieTerm: number } {
   const order = values.map((value, index) => ({ value, index })).sort((x, y) => byValue(x.value, y.value))
