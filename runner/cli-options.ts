@@ -69,13 +69,14 @@ export type BenchProfileName = typeof BENCH_PROFILE_NAMES[number]
  * Run sizes by name. ci: enough valid rounds per side for the CI gate's rank test to separate a 10 %
  * change from this machine's noise (with 3 vs 3 the smallest p is 0.1 and nothing can be flagged), with
  * windows short enough that base and head both fit in one job: interleaved by npm run bench:ab, the
- * gate's scenarios and all transports, about 10 min for both sides on 2 cores (each round also pays
+ * gate's scenarios and all transports, about 20 min for both sides on 2 cores (each round also pays
  * ~1 s of process start-up and connect, each one-round run ~2 s of its own start-up).
  */
 export const BENCH_PROFILES: Readonly<Record<BenchProfileName, { readonly rounds: number, readonly durationMs: number, readonly warmupMs: number }>> = {
-  // 12 rounds: with 6, a p50 regression across transports had to reach 50 % to be caught in 95 % of runs; with
-  // 12 and the gate's 5 % threshold, 10 % (README, "What the gate can catch, measured")
-  ci: { rounds: 12, durationMs: 1_000, warmupMs: 300 },
+  // 24 rounds (pairs, compared pair by pair): with 12 and the gate's 5 % threshold, a server-CPU regression
+  // across transports had to reach 15 % to be caught in 95 % of runs; with 24, 10 % (p50: 10 % with either;
+  // with 6, 50 %). README, "What the gate can catch, measured"
+  ci: { rounds: 24, durationMs: 1_000, warmupMs: 300 },
 }
 
 /** Scenarios a --capacity run searches by default: one raised by rate, one by connections. */
