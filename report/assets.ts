@@ -31,8 +31,8 @@ export const CLIENT_SCRIPT = `(function () {
   var data = JSON.parse(document.getElementById('feedbench-data').textContent)
   function sig (v) { return Number(Number(v).toPrecision(3)) }
   function fmtUs (v) {
-    if (v < 1000) return Math.round(v) + ' \\u00b5s'
-    if (v < 1e6) return sig(v / 1000) + ' ms'
+    if (Math.round(v) < 1000) return Math.round(v) + ' \\u00b5s'
+    if (sig(v / 1000) < 1000) return sig(v / 1000) + ' ms'
     return sig(v / 1e6) + ' s'
   }
   function fmtBytes (v) {

@@ -3,8 +3,9 @@ import { variantLabel, type WireVariant } from '../core/wire-variant.ts'
 /** Formats µs with a fitting unit: "850 µs", "1.23 ms", "2.05 s"; "–" when not a number. */
 export function formatUs (us: number): string {
   if (!Number.isFinite(us)) return '–'
-  if (Math.abs(us) < 1_000) return `${Math.round(us)} µs`
-  if (Math.abs(us) < 1_000_000) return `${(us / 1_000).toPrecision(3)} ms`
+  // the unit is chosen after rounding: 999.7 ms is "1.00 s", not "1.00e+3 ms"
+  if (Math.round(Math.abs(us)) < 1_000) return `${Math.round(us)} µs`
+  if (Number((Math.abs(us) / 1_000).toPrecision(3)) < 1_000) return `${(us / 1_000).toPrecision(3)} ms`
   return `${(us / 1_000_000).toPrecision(3)} s`
 }
 
