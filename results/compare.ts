@@ -110,14 +110,11 @@ export function compare (base: RunResult, head: RunResult, options: CompareOptio
     const reference = transports[0]
     for (const transport of transports) {
       for (const metric of metrics) {
-        if (interleavedOrder !== null) {
-          const { b, h } = pairedValues(base, head, scenario, transport, metric)
-          rows.push({ kind: 'absolute', scenario, transport, reference: null, paired: true, ...describe(metric), ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations, true) })
-          continue
-        }
-        const b = validRounds(base, scenario, transport).map(metric.of)
-        const h = validRounds(head, scenario, transport).map(metric.of)
-        rows.push({ kind: 'absolute', scenario, transport, reference: null, paired: false, ...describe(metric), ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations) })
+        const paired = interleavedOrder !== null
+        const { b, h } = paired
+          ? pairedValues(base, head, scenario, transport, metric)
+          : { b: validRounds(base, scenario, transport).map(metric.of), h: validRounds(head, scenario, transport).map(metric.of) }
+        rows.push({ kind: 'absolute', scenario, transport, reference: null, paired, ...describe(metric), ...judge(b, h, metric.smallerIsBetter, options.thresholdPct, alpha, options.bootstrapIterations, paired) })
       }
     }
     for (const transport of transports.slice(1)) {

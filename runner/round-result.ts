@@ -51,8 +51,9 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
   // CPU per delivery is the measured window's (its CPU over its deliveries): the warm-up's JIT and first
   // allocations and the tail after the window stay out. A run without a window figure (a restarted server,
   // a browser generator) divides the whole run's CPU by every message received.
-  const serverPerMessage = stopped.window !== undefined && deliveredInWindow > 0
-    ? Math.max(0, stopped.window.cpuUs - stopped.window.precisionCpuUs) / deliveredInWindow
+  const windowServerCpuUs = stopped.window === undefined ? undefined : Math.max(0, stopped.window.cpuUs - stopped.window.precisionCpuUs)
+  const serverPerMessage = windowServerCpuUs !== undefined && deliveredInWindow > 0
+    ? windowServerCpuUs / deliveredInWindow
     : serverCpuUs / received
   const loadgenWindowCpuUs = reports.map((r) => r.windowCpuUs)
   const loadgenPerMessage = loadgenWindowCpuUs.every((us) => us !== undefined) && deliveredInWindow > 0
@@ -117,9 +118,9 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
       published: stopped.published,
       upstreamReceived: stopped.upstreamReceived,
       cpuUsPerMessage: serverPerMessage,
-      ...(stopped.window === undefined || stopped.window.elapsedUs <= 0
+      ...(windowServerCpuUs === undefined || stopped.window === undefined || stopped.window.elapsedUs <= 0
         ? {}
-        : { windowCpuCores: Math.max(0, stopped.window.cpuUs - stopped.window.precisionCpuUs) / stopped.window.elapsedUs }),
+        : { windowCpuCores: windowServerCpuUs / stopped.window.elapsedUs }),
       ...(stopped.publishLag === undefined ? {} : { publishLag: { ...stopped.publishLag } }),
       ...(stopped.publisherSpinUs === undefined ? {} : { publisherSpinUs: stopped.publisherSpinUs }),
       ...(stopped.publisherWorkerCpuUs === undefined ? {} : { publisherWorkerCpuUs: stopped.publisherWorkerCpuUs }),
