@@ -87,9 +87,7 @@ export function mannWhitneyU (a: readonly number[], b: readonly number[]): MannW
  */
 export function bootstrapMedianRatio (base: readonly number[], head: readonly number[], options: BootstrapOptions = {}): Interval {
   if (base.length === 0 || head.length === 0) throw new RangeError('bootstrap needs at least one value on each side')
-  const iterations = options.iterations ?? BOOTSTRAP_ITERATIONS
-  const confidence = options.confidence ?? 0.95
-  if (!(iterations >= 1 && confidence > 0 && confidence < 1)) throw new RangeError(`bootstrap needs iterations >= 1 and 0 < confidence < 1 (got ${iterations}, ${confidence})`)
+  const { iterations, confidence } = bootstrapSettings(options)
   const random = mulberry32(options.seed ?? BOOTSTRAP_SEED)
   const ratios = new Float64Array(iterations)
   const baseSample = new Array<number>(base.length)
@@ -99,9 +97,7 @@ export function bootstrapMedianRatio (base: readonly number[], head: readonly nu
     for (let j = 0; j < head.length; j++) headSample[j] = head[Math.floor(random() * head.length)] as number
     ratios[i] = ratioOf(median(headSample), median(baseSample))
   }
-  ratios.sort()
-  const tail = (1 - confidence) / 2
-  return { lower: quantileSorted(ratios, tail), upper: quantileSorted(ratios, 1 - tail) }
+  return percentileInterval(ratios, confidence)
 }
 
 /** Result of a two-sided Wilcoxon signed-rank test. */
@@ -173,9 +169,7 @@ export function smallestPairedPValue (n: number): number {
  */
 export function pairedMedianRatio (base: readonly number[], head: readonly number[], options: BootstrapOptions = {}): { ratio: number, interval: Interval } {
   if (base.length === 0 || base.length !== head.length) throw new RangeError('a paired ratio needs the same number (≥ 1) of values on each side')
-  const iterations = options.iterations ?? BOOTSTRAP_ITERATIONS
-  const confidence = options.confidence ?? 0.95
-  if (!(iterations >= 1 && confidence > 0 && confidence < 1)) throw new RangeError(`bootstrap needs iterations >= 1 and 0 < confidence < 1 (got ${iterations}, ${confidence})`)
+  const { iterations, confidence } = bootstrapSettings(options)
   const pairs = head.map((h, i) => ratioOf(h, base[i] as number))
   const random = mulberry32(options.seed ?? BOOTSTRAP_SEED)
   const medians = new Float64Array(iterations)
@@ -184,9 +178,22 @@ export function pairedMedianRatio (base: readonly number[], head: readonly numbe
     for (let j = 0; j < pairs.length; j++) sample[j] = pairs[Math.floor(random() * pairs.length)] as number
     medians[i] = median(sample)
   }
-  medians.sort()
+  return { ratio: median(pairs), interval: percentileInterval(medians, confidence) }
+}
+
+/** A bootstrap's resample count and coverage, defaults filled in; throws RangeError when they make no interval. */
+function bootstrapSettings (options: BootstrapOptions): { iterations: number, confidence: number } {
+  const iterations = options.iterations ?? BOOTSTRAP_ITERATIONS
+  const confidence = options.confidence ?? 0.95
+  if (!(iterations >= 1 && confidence > 0 && confidence < 1)) throw new RangeError(`bootstrap needs iterations >= 1 and 0 < confidence < 1 (got ${iterations}, ${confidence})`)
+  return { iterations, confidence }
+}
+
+/** The central `confidence` share of resampled figures (sorted here, in place). */
+function percentileInterval (values: Float64Array, confidence: number): Interval {
+  values.sort()
   const tail = (1 - confidence) / 2
-  return { ratio: median(pairs), interval: { lower: quantileSorted(medians, tail), upper: quantileSorted(medians, 1 - tail) } }
+  return { lower: quantileSorted(values, tail), upper: quantileSorted(values, 1 - tail) }
 }
 
 /** Ranks doubled (so midranks of ties stay integers), and Σ(t³ − t) over tie groups. */
