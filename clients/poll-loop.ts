@@ -1,5 +1,5 @@
 import type { ClientConnectOptions, ClientConnection } from '../core/adapters.ts'
-import type { PollBatch } from '../core/envelope.ts'
+import { parsePollBatch } from '../core/envelope.ts'
 import { sleep } from '../core/clock.ts'
 import { pollPhaseMs } from '../core/random.ts'
 import { errors } from '../core/errors.ts'
@@ -39,7 +39,7 @@ export async function connectPolling (options: ClientConnectOptions, pacing: Pol
       const err = new errors.BENCH_ERR_PROTOCOL(pacing.path, `GET answered ${statusCode}: ${text.slice(0, 200)}`)
       throw Object.assign(err, { httpStatus: statusCode })
     }
-    const batch = JSON.parse(text) as PollBatch
+    const batch = parsePollBatch(text)
     if (batch.gap !== undefined) sink.gap(batch.gap)
     for (const env of batch.messages) sink.message(env, recvUs)
     cursor = batch.cursor

@@ -53,14 +53,47 @@ export interface PollBatch {
   readonly gap?: GapNotice
 }
 
-/** Parses one downstream JSON text into an envelope or a gap notice; throws on anything else. */
-export function parseDownstream (text: string): Envelope | GapNotice {
+/**
+ * The last text one parse function was given and what it returned. A fan-out hands the same bytes to
+ * every subscriber of a stream, and a load generator's clients of one stream read them back to back:
+ * an equal text is answered with the same value, so one delivery of N costs a string comparison, not
+ * a JSON.parse. The value is shared between those deliveries; its readonly types are the contract
+ * that nobody changes it. Only what parsed cleanly is remembered.
+ */
+class LastParse<T> {
+  private text: string | undefined
+  private value: T | undefined
+
+  constructor (private readonly parse: (text: string) => T) {}
+
+  get (text: string): T {
+    if (text === this.text) return this.value as T
+    const value = this.parse(text)
+    this.text = text
+    this.value = value
+    return value
+  }
+}
+
+const lastDownstream = new LastParse((text): Envelope | GapNotice => {
   const value = JSON.parse(text) as Partial<Envelope> & Partial<GapNotice>
   if (typeof value !== 'object' || value === null || typeof value.seq !== 'number') {
     if (value?.gap === true) return value as GapNotice
     throw new TypeError(`downstream frame is neither an envelope nor a gap notice: ${text.slice(0, 80)}`)
   }
   return value as Envelope
+})
+
+/** Parses one downstream JSON text into an envelope or a gap notice; throws on anything else. Equal consecutive texts give the same object (see LastParse). */
+export function parseDownstream (text: string): Envelope | GapNotice {
+  return lastDownstream.get(text)
+}
+
+const lastPollBatch = new LastParse((text) => JSON.parse(text) as PollBatch)
+
+/** Parses the body of a long-poll / poll answer. Equal consecutive bodies give the same object (see LastParse). */
+export function parsePollBatch (text: string): PollBatch {
+  return lastPollBatch.get(text)
 }
 
 /** True when a downstream item is a gap notice. */

@@ -1,7 +1,7 @@
 import type { ClientConnectOptions, ClientConnection, ClientSink, ClientTransport } from '../../core/adapters.ts'
-import type { GapNotice, PollBatch, UpstreamMessage } from '../../core/envelope.ts'
+import type { GapNotice, UpstreamMessage } from '../../core/envelope.ts'
 import type { TransportName } from '../../core/wire-protocol.ts'
-import { isGap, parseDownstream } from '../../core/envelope.ts'
+import { isGap, parseDownstream, parsePollBatch } from '../../core/envelope.ts'
 import { errors } from '../../core/errors.ts'
 import { pollPhaseMs } from '../../core/random.ts'
 import { downstreamPath, PATHS } from '../../core/wire-protocol.ts'
@@ -128,7 +128,7 @@ function pollingClient (name: TransportName, path: string, intervalMsOf: (option
         const text = await res.text()
         const recvUs = nowUs()
         if (res.status !== 200) throw new errors.BENCH_ERR_PROTOCOL(path, `GET answered ${res.status}: ${text.slice(0, 200)}`)
-        const batch = JSON.parse(text) as PollBatch
+        const batch = parsePollBatch(text)
         if (batch.gap !== undefined) sink.gap(batch.gap)
         for (const env of batch.messages) sink.message(env, causalRecvUs(recvUs, env.tSendUs))
         cursor = batch.cursor
