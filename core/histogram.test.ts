@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeHistogram, HISTOGRAM_MAX_US, LatencyRecorder, mergeHistograms, summarizeHistogram } from './histogram.ts'
+import { createHistogram, decodeHistogram, encodeHistogram, HISTOGRAM_MAX_US, LatencyRecorder, mergeHistograms, summarizeHistogram } from './histogram.ts'
 
 describe('histograms', () => {
   it('survives an encode/decode round trip with identical percentiles and count', () => {
@@ -33,5 +33,26 @@ describe('histograms', () => {
 
   it('summarises an empty histogram as zeros', () => {
     expect(summarizeHistogram(new LatencyRecorder().histogram).count).toBe(0)
+  })
+})
+
+describe('LatencyRecorder', () => {
+  it('gives exactly the histogram recordValue gives, across the exact-count limit and between reads', () => {
+    const r = new LatencyRecorder()
+    const plain = createHistogram()
+    let seed = 7
+    for (let i = 0; i < 20_000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      // mostly below 131 ms, some far above, a few fractional
+      const v = i % 10 === 0 ? seed % 5_000_000 : (seed % 140_000) + (i % 7 === 0 ? 0.4 : 0)
+      expect(r.record(v)).toBe(true)
+      plain.recordValue(Math.round(v))
+      // reading in the middle adds what was counted so far; later values keep counting
+      if (i === 9_999) expect(r.histogram.totalCount).toBe(10_000)
+    }
+    expect(r.encode()).toBe(encodeHistogram(plain))
+    expect(summarizeHistogram(r.histogram)).toEqual(summarizeHistogram(plain))
+    expect(r.histogram.minNonZeroValue).toBe(plain.minNonZeroValue)
+    expect(r.histogram.maxValue).toBe(plain.maxValue)
   })
 })

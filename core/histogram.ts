@@ -30,26 +30,62 @@ export function createHistogram (): Histogram {
   })
 }
 
+// Values below this many µs (131 ms) are counted in a plain array, one slot per µs, and added to the
+// HDR histogram when it is read: a load generator records two or three values per delivery, and an
+// array increment costs a few ns against recordValue's ~200 ns (its bucket arithmetic, Math.pow
+// included). Adding a value's n counts at once leaves the histogram exactly as n recordValue calls do.
+const EXACT_LIMIT_US = 1 << 17
+
 /** A histogram plus the count of values it could not hold. */
 export class LatencyRecorder {
-  readonly histogram: Histogram = createHistogram()
   /** Values above HISTOGRAM_MAX_US or below 0: counted here, never recorded, and they flag the run. */
   outOfRange = 0
+  private readonly recorded: Histogram = createHistogram()
+  // counts of the values below EXACT_LIMIT_US not yet added to `recorded`, allocated at the first one (512 KiB)
+  private exact: Uint32Array | undefined
+  private exactLow = EXACT_LIMIT_US
+  private exactHigh = -1
+
+  /** Every value recorded so far. */
+  get histogram (): Histogram {
+    this.flush()
+    return this.recorded
+  }
 
   /** Records one value in µs (rounded to an integer); returns false when it is out of range. */
   record (valueUs: number): boolean {
     const v = Math.round(valueUs)
+    if (v >= 0 && v < EXACT_LIMIT_US) {
+      const exact = this.exact ??= new Uint32Array(EXACT_LIMIT_US)
+      exact[v] = (exact[v] as number) + 1
+      if (v < this.exactLow) this.exactLow = v
+      if (v > this.exactHigh) this.exactHigh = v
+      return true
+    }
     if (!(v >= 0 && v <= HISTOGRAM_MAX_US)) {
       this.outOfRange++
       return false
     }
-    this.histogram.recordValue(v)
+    this.recorded.recordValue(v)
     return true
   }
 
   /** The histogram in the cross-language compressed base64 V2 format. */
   encode (): string {
     return encodeHistogram(this.histogram)
+  }
+
+  private flush (): void {
+    const exact = this.exact
+    if (exact === undefined) return
+    for (let v = this.exactLow; v <= this.exactHigh; v++) {
+      const count = exact[v] as number
+      if (count === 0) continue
+      this.recorded.recordValueWithCount(v, count)
+      exact[v] = 0
+    }
+    this.exactLow = EXACT_LIMIT_US
+    this.exactHigh = -1
   }
 }
 
