@@ -1,13 +1,17 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import type { ClientConnectOptions, ClientConnection, ClientSink, ClientTransport, ConnectionClosed } from '../core/adapters.ts'
 import type { GapNotice } from '../core/envelope.ts'
+import { maxMessageBytes } from '../core/config.ts'
 import { nowUs } from '../core/clock.ts'
 import { isGap, parseDownstream } from '../core/envelope.ts'
 import { errors } from '../core/errors.ts'
 import { downstreamPath, PATHS } from '../core/wire-protocol.ts'
 import { createHttpClient, httpConnection } from './http-pool.ts'
+import { SseReader, type SseEvent } from './sse-reader.ts'
 
-/** Server-Sent Events client: one streaming GET down (the suite's HTTP/1.1 client, eventsource-parser), HTTP POSTs up. */
+// the longest line the server writes: `data: ` and one message's JSON
+const DATA_PREFIX_BYTES = 'data: '.length
+
+/** Server-Sent Events client: one streaming GET down (the suite's HTTP/1.1 client, SseReader), HTTP POSTs up. */
 export const sseClient: ClientTransport = {
   name: 'sse',
   connect,
@@ -15,20 +19,19 @@ export const sseClient: ClientTransport = {
 
 /**
  * Opens the event stream: resolves once the server answered 200 text/event-stream, then feeds every
- * piece of the body to the parser as it arrives, until the stream ends or fails (the session is told
+ * piece of the body to the SseReader as it arrives, until the stream ends or fails (the session is told
  * through sink.closed and resumes from its last seq with Last-Event-ID).
  */
 function connect (options: ClientConnectOptions): Promise<ClientConnection> {
-  const { clientId, stream, afterSeq, afterEpoch, sink, bytes } = options
+  const { clientId, stream, afterSeq, afterEpoch, config, sink, bytes } = options
   const client = createHttpClient(options)
   const abort = new AbortController()
   // HTML Standard, server-sent events: the resume point travels as Last-Event-ID
   const headers: Record<string, string> = { accept: 'text/event-stream' }
   if (afterSeq !== undefined) headers['last-event-id'] = String(afterSeq)
-  const decoder = new TextDecoder()
   let recvUs = 0
   let serverError: string | undefined
-  const parser = createParser({ onEvent: (event) => { serverError = onEvent(event, sink, recvUs) ?? serverError } })
+  const reader = new SseReader(maxMessageBytes(config) + DATA_PREFIX_BYTES, (event) => { serverError = onEvent(event, sink, recvUs) ?? serverError })
   return new Promise((resolve, reject) => {
     let ended: ((info: ConnectionClosed) => void) | undefined
     let isOpen = false
@@ -49,7 +52,7 @@ function connect (options: ClientConnectOptions): Promise<ClientConnection> {
         if (!isOpen) return
         recvUs = nowUs()
         try {
-          parser.feed(decoder.decode(chunk, { stream: true }))
+          reader.push(chunk)
         } catch (err) {
           client.destroy()
           ended?.({ reason: serverError ?? (err as Error).message })
@@ -69,7 +72,7 @@ function connect (options: ClientConnectOptions): Promise<ClientConnection> {
 }
 
 /** Hands one parsed event to the session; returns the server's error text for an error event. */
-function onEvent (event: EventSourceMessage, sink: ClientSink, recvUs: number): string | undefined {
+function onEvent (event: SseEvent, sink: ClientSink, recvUs: number): string | undefined {
   switch (event.event) {
     case undefined:
     case 'message': {
