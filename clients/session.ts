@@ -5,6 +5,7 @@ import { nowUs, sleep } from '../core/clock.ts'
 import { errors } from '../core/errors.ts'
 import { LatencyRecorder } from '../core/histogram.ts'
 import { createPayloadSource } from '../core/payload.ts'
+import { windowCpuFromMarks } from '../core/measures.ts'
 import { ProcessMonitor } from '../core/process-stats.ts'
 import { sendsUpstream } from '../core/streams.ts'
 import { isSlowConsumerCut } from '../core/wire-protocol.ts'
@@ -19,6 +20,12 @@ const RECONNECT_MIN_MS = 50
 const RECONNECT_JITTER_MS = 200
 const MAX_CONNECT_ATTEMPTS = 20
 const DRAIN_POLL_MS = 10
+
+/** This process's CPU so far (undefined where it cannot be read) and when it was read, µs. */
+interface CpuMark {
+  readonly cpuUs: number | undefined
+  readonly atUs: number
+}
 
 /**
  * The load generator's clients for one job: everything that is not framing, once. Connects them,
@@ -49,7 +56,8 @@ export class LoadSession {
   private runEndTimer: NodeJS.Timeout | undefined
   private runStats: ProcessStats | undefined
   /** CPU µs (user + system) at the measured window's start and end, and the timers that read them. */
-  private windowCpu: { start?: number | undefined, end?: number | undefined, timers: NodeJS.Timeout[] } = { timers: [] }
+  // CPU and time at the window's start and end, read by timers
+  private windowCpu: { start?: CpuMark | undefined, end?: CpuMark | undefined, timers: NodeJS.Timeout[] } = { timers: [] }
   private isStarted = false
   private isFinishing = false
   /** Server clock − this process's clock, µs (0 on the server's host). */
@@ -112,8 +120,8 @@ export class LoadSession {
     for (const timer of this.windowCpu.timers) clearTimeout(timer)
     this.windowCpu = { timers: [] }
     this.windowCpu.timers.push(
-      setTimeout(() => { this.windowCpu.start = this.monitor.cpuNowUs() }, Math.max(0, (localWindowStartUs - nowUs()) / 1000)),
-      setTimeout(() => { this.windowCpu.end = this.monitor.cpuNowUs() }, Math.max(0, (localWindowStartUs + scenario.durationMs * 1000 - nowUs()) / 1000)))
+      setTimeout(() => { this.windowCpu.start = this.cpuMark() }, Math.max(0, (localWindowStartUs - nowUs()) / 1000)),
+      setTimeout(() => { this.windowCpu.end = this.cpuMark() }, Math.max(0, (localWindowStartUs + scenario.durationMs * 1000 - nowUs()) / 1000)))
     if (this.slots.some((s) => s.isSlow)) {
       this.freezeTimer = setTimeout(() => { this.freeze() }, Math.max(0, (windowStartUs - this.clockOffsetUs - nowUs()) / 1000))
     }
@@ -152,9 +160,15 @@ export class LoadSession {
       counters: this.counters,
       recoverTime: this.recoverTime,
       process: runStats,
-      windowCpuUs: start === undefined || end === undefined ? undefined : end - start,
+      windowCpuUs: start?.cpuUs === undefined || end?.cpuUs === undefined
+        ? undefined
+        : windowCpuFromMarks(end.cpuUs - start.cpuUs, end.atUs - start.atUs, this.job.scenario.durationMs * 1000),
       upstreamLag: this.upstream?.lag,
     })
+  }
+
+  private cpuMark (): CpuMark {
+    return { cpuUs: this.monitor.cpuNowUs(), atUs: nowUs() }
   }
 
   /** Closes every connection on purpose (no reconnects afterwards). */

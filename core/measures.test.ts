@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value'
 import { describe, expect, it } from 'vitest'
 import {
-  DeliveryCountersSchema, MISSING_ENTRIES_LISTED, mergeMissingSeqs, sumCounters, sumWireBytes, type DeliveryCounters, type MissingSeqs,
+  DeliveryCountersSchema, MISSING_ENTRIES_LISTED, mergeMissingSeqs, sumCounters, sumWireBytes, windowCpuFromMarks, type DeliveryCounters, type MissingSeqs,
 } from './measures.ts'
 
 const ONE: DeliveryCounters = {
@@ -35,5 +35,23 @@ describe('mergeMissingSeqs', () => {
     const merged = mergeMissingSeqs(lists)
     expect(merged).toHaveLength(MISSING_ENTRIES_LISTED)
     expect(merged.map((m) => m.client)).toEqual(Array.from({ length: MISSING_ENTRIES_LISTED }, (_, i) => `c${i}`))
+  })
+})
+
+describe('windowCpuFromMarks', () => {
+  it('takes CPU between marks that span the window as it is', () => {
+    expect(windowCpuFromMarks(600_000, 3_000_000, 3_000_000)).toBe(600_000)
+  })
+
+  it('scales a span shortened by a late start mark to the window: the same rate over the whole window', () => {
+    // 0.2 cores over the 2.4 s the marks covered of a 3 s window
+    expect(windowCpuFromMarks(480_000, 2_400_000, 3_000_000)).toBeCloseTo(600_000, 6)
+  })
+
+  it('refuses marks that cover less than half the window, as when a stalled loop ran both timers late together', () => {
+    // the case seen in a long-poll capacity step: both marks within a few ms, 0.02 cores read for a saturated server
+    expect(windowCpuFromMarks(100, 5_000, 3_000_000)).toBeUndefined()
+    expect(windowCpuFromMarks(700_000, 1_400_000, 3_000_000)).toBeUndefined()
+    expect(windowCpuFromMarks(100, 0, 0)).toBeUndefined()
   })
 })

@@ -103,3 +103,18 @@ function sumByKey<S extends TObject<Record<string, TSchema>>> (schema: S, all: I
   }
   return total as Required<Frozen<Static<S>>>
 }
+
+/** A window reading that covers less than this share of the window it stands for is not used. */
+export const MIN_WINDOW_COVERAGE = 0.5
+
+/**
+ * CPU over a measured window of windowUs from two marks that timers took at its start and end,
+ * elapsedUs apart: scaled from the span the marks really cover to the window's length (a start mark
+ * that ran late shortens the span, not the window), or undefined when they cover less than half of it:
+ * an event loop stalled past the window's start runs both timers late and close together, and CPU over
+ * those few ms says nothing of the window. The caller then falls back to the whole run's CPU.
+ */
+export function windowCpuFromMarks (cpuUs: number, elapsedUs: number, windowUs: number): number | undefined {
+  if (!(windowUs > 0 && elapsedUs >= MIN_WINDOW_COVERAGE * windowUs)) return undefined
+  return cpuUs * windowUs / elapsedUs
+}

@@ -1,7 +1,7 @@
 import type { ScenarioConfig } from '../core/config.ts'
 import type { LoadgenReport } from '../core/control.ts'
 import { encodeHistogram, mergeHistograms, summarizeHistogram } from '../core/histogram.ts'
-import { mergeMissingSeqs, sumCounters, sumWireBytes, type DeliveryCounters } from '../core/measures.ts'
+import { mergeMissingSeqs, sumCounters, sumWireBytes, windowCpuFromMarks, type DeliveryCounters } from '../core/measures.ts'
 import { mergeTimelines } from '../core/timeline.ts'
 import type { RoundResult } from '../results/schema.ts'
 import type { RoundRaw, ServerRestart } from './round.ts'
@@ -51,7 +51,10 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
   // CPU per delivery is the measured window's (its CPU over its deliveries): the warm-up's JIT and first
   // allocations and the tail after the window stay out. A run without a window figure (a restarted server,
   // a browser generator) divides the whole run's CPU by every message received.
-  const windowServerCpuUs = stopped.window === undefined ? undefined : Math.max(0, stopped.window.cpuUs - stopped.window.precisionCpuUs)
+  const windowUs = scenario.durationMs * 1000
+  const windowServerCpuUs = stopped.window === undefined
+    ? undefined
+    : windowCpuFromMarks(Math.max(0, stopped.window.cpuUs - stopped.window.precisionCpuUs), stopped.window.elapsedUs, windowUs)
   const serverPerMessage = windowServerCpuUs !== undefined && deliveredInWindow > 0
     ? windowServerCpuUs / deliveredInWindow
     : serverCpuUs / received
@@ -118,9 +121,7 @@ export function buildRoundResult (raw: RoundRaw): RoundResult {
       published: stopped.published,
       upstreamReceived: stopped.upstreamReceived,
       cpuUsPerMessage: serverPerMessage,
-      ...(windowServerCpuUs === undefined || stopped.window === undefined || stopped.window.elapsedUs <= 0
-        ? {}
-        : { windowCpuCores: windowServerCpuUs / stopped.window.elapsedUs }),
+      ...(windowServerCpuUs === undefined ? {} : { windowCpuCores: windowServerCpuUs / windowUs }),
       ...(stopped.publishLag === undefined ? {} : { publishLag: { ...stopped.publishLag } }),
       ...(stopped.publisherSpinUs === undefined ? {} : { publisherSpinUs: stopped.publisherSpinUs }),
       ...(stopped.publisherWorkerCpuUs === undefined ? {} : { publisherWorkerCpuUs: stopped.publisherWorkerCpuUs }),
