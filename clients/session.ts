@@ -55,8 +55,7 @@ export class LoadSession {
   // after it, and the next round's processes starting meanwhile, are not the load generator's load
   private runEndTimer: NodeJS.Timeout | undefined
   private runStats: ProcessStats | undefined
-  /** CPU µs (user + system) at the measured window's start and end, and the timers that read them. */
-  // CPU and time at the window's start and end, read by timers
+  /** CPU µs (user + system) and the time at the measured window's start and end, and the timers that read them. */
   private windowCpu: { start?: CpuMark | undefined, end?: CpuMark | undefined, timers: NodeJS.Timeout[] } = { timers: [] }
   private isStarted = false
   private isFinishing = false
